@@ -1,0 +1,118 @@
+"""Extractive answers: pick the sentences that answer, mark them [n], or abstain. No LLM.
+
+A sentence is judged by how much of the question's weight (idf of its terms) it covers, counting the
+section title it sits under, because a responsibility note rarely repeats the task's topic words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+ABSTAIN_TEXT = "未在所选规划中找到相关内容。"
+ABSTAIN_TEXT_EN = "The selected plans do not say this (未在所选规划中找到相关内容)."
+MIN_COVERAGE = 0.45  # share of question weight the best passage must cover to be an answer
+MAX_SENTENCES = 3
+
+TARGET_CUES = re.compile(r"多少|目标|达到|指标|比例|比重|[率数]|几|how (many|much)|target|rate|number|per ", re.I)
+DUTY_CUES = re.compile(r"谁|牵头|负责|部门|单位|参与|配合|who|lead|responsib|department|agenc", re.I)
+DUTY_TEXT = re.compile(r"牵头|责任单位|负责|参与部门|配合")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A cited passage: plan, section path and the exact plan text between start and end."""
+
+    n: int
+    doc: str
+    plan: str
+    title: str
+    section: str
+    quote: str
+    start: int
+    end: int
+    chunk: str
+    highlights: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says, with its sources; ``abstained`` when the plans do not say it."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    nearby: tuple[Citation, ...] = ()
+    plans: tuple[str, ...] = ()
+    kind: str = "passage"
+    timings: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int
+    end: int
+    tokens: frozenset
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A ranked candidate: its sentences and the section words that frame them."""
+
+    rank: int
+    plan_title: str
+    sentences: tuple[Sentence, ...]
+    context: frozenset  # tokens of the section path
+
+
+def coverage(query: dict[str, float], tokens: frozenset, context: frozenset) -> float:
+    """Share of query weight found in a text; section words count half."""
+    total = sum(query.values()) or 1.0
+    got = sum(w if t in tokens else (0.5 * w if t in context else 0.0) for t, w in query.items())
+    return got / total
+
+
+def query_weights(tokens: list[str], df: dict[str, int], docs: int) -> dict[str, float]:
+    """idf weight per distinct query token.
+
+    A Chinese term no plan uses weighs like the rarest (asking for it and finding nothing is a
+    reason to abstain); an English word no plan uses is dropped, since the plans are in Chinese.
+    """
+    return {t: math.log(1 + (docs + 1) / (df.get(t, 0) + 1)) for t in dict.fromkeys(tokens)
+            if df.get(t) or not t.isascii()}
+
+
+def is_english(question: str) -> bool:
+    return not re.search(r"[\u4e00-\u9fff]", question)
+
+
+def compose(question: str, query: dict[str, float], passages: list[Passage], multi_plan: bool):
+    """Choose answer sentences. Returns (text, [(passage rank, sentence)], abstained)."""
+    if not query or not passages:
+        return None
+    wants_number = bool(TARGET_CUES.search(question))
+    wants_duty = bool(DUTY_CUES.search(question))
+    scored = []
+    for p in passages:
+        whole = frozenset().union(*(s.tokens for s in p.sentences)) if p.sentences else frozenset()
+        p_cov = coverage(query, whole, p.context)
+        for s in p.sentences:
+            cov = coverage(query, s.tokens, p.context)
+            bonus = 1.0
+            if wants_number and re.search(r"\d", s.text):
+                bonus += 0.15
+            if wants_duty and DUTY_TEXT.search(s.text):
+                bonus += 0.3
+            scored.append((cov * bonus + 0.3 * p_cov - 0.02 * p.rank, cov, p_cov, p.rank, s))
+    if not scored:
+        return None
+    scored.sort(key=lambda x: -x[0])
+    best = scored[0]
+    if max(x[2] for x in scored) < MIN_COVERAGE:
+        return None
+    picked = [x for x in scored if x[0] >= best[0] * 0.8][:MAX_SENTENCES]
+    picked.sort(key=lambda x: (x[3], x[4].start))
+    return [(x[3], x[4]) for x in picked]

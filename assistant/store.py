@@ -1,0 +1,167 @@
+"""The index on disk: a folder of plain files, written atomically, refused when it does not match.
+
+Layout: ``manifest.json`` (format version, embedder, dimension, chunking, plans), ``plans/<id>.txt``
+(the exact text that citation offsets refer to), ``chunks.jsonl``, ``vectors.faiss``, ``bm25/`` and
+``terms.json`` (document frequencies). Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import Chunk
+from .meta import Plan
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class IndexProblem(RuntimeError):
+    """The index folder is missing, partial, corrupt or built differently."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    embedder: str
+    dim: int
+    chunking: dict
+    plans: tuple[Plan, ...]
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["plans"] = [asdict(p) for p in self.plans]
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> Manifest:
+        plans = tuple(Plan(**p) for p in d.get("plans", []))
+        return cls(d["format_version"], d["embedder"], int(d["dim"]), d["chunking"], plans)
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def chunk_to_json(c: Chunk) -> dict:
+    d = asdict(c)
+    d["section"] = list(c.section)
+    d["runs"] = [list(r) for r in c.runs]
+    d["key"] = c.key
+    return d
+
+
+def chunk_from_json(d: dict) -> Chunk:
+    return Chunk(
+        d["id"], d["plan"], d["kind"], tuple(d["section"]), d["text"], d["start"], d["end"],
+        tuple(tuple(r) for r in d.get("runs", [])),
+    )
+
+
+@contextlib.contextmanager
+def write_lock(index_dir: Path):
+    """One writer at a time: a second build/add fails at once with a clear message."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = index_dir.parent / f".{index_dir.name}.lock"
+    with open(lock_path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexProblem(f"another process is writing the index {index_dir} (lock {lock_path})") from None
+        yield
+
+
+def save_index(index_dir: Path, manifest: Manifest, texts: dict[str, str], chunks: list[Chunk],
+               vectors: np.ndarray, token_lists: list[list[str]]) -> None:
+    """Write every file into a temporary folder, then swap it in, so a crash leaves the old index."""
+    import bm25s
+    import faiss
+
+    index_dir = Path(index_dir)
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
+    try:
+        (tmp / "plans").mkdir()
+        for pid, text in texts.items():
+            (tmp / "plans" / f"{pid}.txt").write_text(text, encoding="utf-8", newline="")
+        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
+            for c in chunks:
+                fh.write(json.dumps(chunk_to_json(c), ensure_ascii=False) + "\n")
+        index = faiss.IndexFlatIP(manifest.dim)
+        if len(vectors):
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        retriever = bm25s.BM25()
+        retriever.index([t or [""] for t in token_lists] or [[""]], show_progress=False)
+        retriever.save(str(tmp / "bm25"), show_progress=False)
+        df: dict[str, int] = {}
+        for tokens in token_lists:
+            for t in set(tokens):
+                df[t] = df.get(t, 0) + 1
+        write_json(tmp / "terms.json", {"docs": len(token_lists), "df": df})
+        write_json(tmp / MANIFEST, manifest.to_json())
+        _swap(tmp, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _swap(tmp: Path, index_dir: Path) -> None:
+    old = None
+    if index_dir.exists():
+        old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}"
+        os.rename(index_dir, old)
+    os.rename(tmp, index_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+REBUILD = "Rebuild it with: assistant build --corpus DIR --index {dir}"
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    path = Path(index_dir) / MANIFEST
+    if not path.exists():
+        raise IndexProblem(f"no index at {index_dir} (missing {MANIFEST}). " + REBUILD.format(dir=index_dir))
+    try:
+        m = Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IndexProblem(f"index manifest {path} is corrupt ({exc}). " + REBUILD.format(dir=index_dir)) from exc
+    if m.format_version != FORMAT_VERSION:
+        raise IndexProblem(
+            f"index {index_dir} has format version {m.format_version}, this program reads "
+            f"{FORMAT_VERSION}. " + REBUILD.format(dir=index_dir)
+        )
+    return m
+
+
+def load_files(index_dir: Path, manifest: Manifest):
+    """Read chunks, vectors, BM25 and plan texts; any inconsistency is reported, never guessed."""
+    import bm25s
+    import faiss
+
+    index_dir = Path(index_dir)
+    try:
+        chunks = [chunk_from_json(json.loads(line)) for line in
+                  (index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
+        vectors = faiss.read_index(str(index_dir / "vectors.faiss"))
+        bm25 = bm25s.BM25.load(str(index_dir / "bm25"))
+        terms = json.loads((index_dir / "terms.json").read_text(encoding="utf-8"))
+        texts = {p.id: (index_dir / "plans" / f"{p.id}.txt").read_text(encoding="utf-8") for p in manifest.plans}
+    except Exception as exc:  # any unreadable file means the same thing to the user
+        raise IndexProblem(f"index {index_dir} is incomplete or corrupt ({exc}). " + REBUILD.format(dir=index_dir)) from exc
+    if vectors.ntotal != len(chunks) or vectors.d != manifest.dim:
+        raise IndexProblem(
+            f"index {index_dir} is inconsistent: {vectors.ntotal} vectors of dimension {vectors.d} for "
+            f"{len(chunks)} chunks (manifest says {manifest.dim}). " + REBUILD.format(dir=index_dir)
+        )
+    return chunks, vectors, bm25, terms, texts

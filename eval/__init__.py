@@ -1,0 +1,1 @@
+"""Known-answer evaluation: questions.jsonl and its runner."""
