@@ -78,11 +78,10 @@ def coverage(query: dict[str, float], tokens: frozenset, context: frozenset) -> 
 def query_weights(tokens: list[str], df: dict[str, int], docs: int) -> dict[str, float]:
     """idf weight per distinct query token.
 
-    A Chinese term no plan uses weighs like the rarest (asking for it and finding nothing is a
-    reason to abstain); an English word no plan uses is dropped, since the plans are in Chinese.
+    Terms no plan uses are dropped: they cannot tell passages apart, and users' own words
+    (colloquial Chinese, English) would otherwise make every passage look irrelevant.
     """
-    return {t: math.log(1 + (docs + 1) / (df.get(t, 0) + 1)) for t in dict.fromkeys(tokens)
-            if df.get(t) or not t.isascii()}
+    return {t: math.log(1 + (docs + 1) / (df[t] + 1)) for t in dict.fromkeys(tokens) if df.get(t)}
 
 
 def is_english(question: str) -> bool:

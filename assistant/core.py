@@ -187,11 +187,14 @@ class Assistant:
         for rank, s in picked:
             prefix = f"《{passages[rank].plan_title}》：" if multi else ""
             lines.append(f"{prefix}{s.text}[{rank + 1}]")
-        head = ""
-        if not multi:
-            title = passages[picked[0][0]].plan_title
-            head = f"According to 《{title}》: " if english else f"据《{title}》："
-        text = head + "\n".join(lines) if not multi else "\n".join(lines)
+        title = passages[picked[0][0]].plan_title
+        if multi:
+            head = ""
+        else:
+            head = f"According to 《{title}》:\n" if english else f"据《{title}》：\n"
+        used = sorted({rank for rank, _ in picked})
+        where = "；".join(f"[{r + 1}] {citations[r].title} › {citations[r].section}" for r in used)
+        text = head + "\n".join(lines) + ("\nSources: " if english else "\n出处：") + where
         timings["answer_ms"] = (time.perf_counter() - t) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return Answer(q, text, False, citations, (), tuple(plan_ids), "passage", timings)

@@ -11,6 +11,7 @@ import numpy as np
 from .meta import DOC_KINDS, Plan
 
 RRF_K = 60
+FUSION_WEIGHTS = (1.0, 0.5)  # BM25, dense: exact terms (indicator names, units) matter most in plans
 _PUNCT = re.compile(r"^[\W_]+$")
 STOPWORDS = frozenset(
     "的 了 是 在 和 与 及 或 等 要 吗 呢 啊 吧 么 什么 多少 哪些 哪个 哪 谁 怎么 怎样 如何 请问 请 我们 我 你 "
@@ -57,7 +58,7 @@ def top_k(scores: np.ndarray, allowed: np.ndarray | None, k: int) -> list[int]:
     return [int(i) for i in idx[np.lexsort((idx, -s[idx]))]]
 
 
-def fuse(bm25_rows: list[int], dense_rows: list[int], k: int, weights=(1.0, 1.0)) -> list[Hit]:
+def fuse(bm25_rows: list[int], dense_rows: list[int], k: int, weights=FUSION_WEIGHTS) -> list[Hit]:
     """Reciprocal rank fusion: robust to the two scorers' incomparable scales."""
     score: dict[int, float] = {}
     ranks: dict[int, list] = {}
