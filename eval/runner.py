@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import statistics
 import time
 import unicodedata
 from dataclasses import asdict, dataclass, field
