@@ -65,3 +65,13 @@ def test_eval_cli_compare_prints_three_modes(index_dir, tmp_path):
     assert res.exit_code == 0, res.output
     assert "bm25" in res.output and "dense" in res.output and "hybrid" in res.output
     assert set(json.loads(out.read_text(encoding="utf-8"))) == {"bm25", "dense", "hybrid"}
+
+
+def test_question_file_is_valid():
+    """Every evidence is exact plan text, every answer (or alias) is in its evidence, counts are met."""
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, str(EVAL / "check_questions.py")], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    assert "problems: 0" in res.stdout
