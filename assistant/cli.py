@@ -47,15 +47,20 @@ def _ensure_index(settings: Settings) -> None:
         _build(settings)
 
 
-def _build(settings: Settings) -> None:
-    from .build import build_index
+def _user_errors() -> tuple[type[Exception], ...]:
     from .embed import EmbedderError
     from .ingest import InputError
     from .store import IndexProblem
 
+    return InputError, IndexProblem, EmbedderError
+
+
+def _build(settings: Settings) -> None:
+    from .build import build_index
+
     try:
-        stats = build_index(settings, log=lambda m: click.echo(m, err=True))
-    except (InputError, IndexProblem, EmbedderError, ValueError) as exc:
+        stats = build_index(settings, log=lambda m: click.echo(m, err=True), progress=True)
+    except _user_errors() as exc:
         raise _fail(exc) from None
     click.echo(
         f"Indexed {stats['plans']} plans, {stats['chunks']} chunks into {settings.index_dir} "
@@ -96,6 +101,61 @@ def cli() -> None:
 def build(corpus_dir: Path, index_dir: Path, embedder: str | None) -> None:
     """Parse, chunk, embed and index every plan in the corpus folder."""
     _build(_settings(corpus_dir=corpus_dir, index_dir=index_dir, embedder=embedder))
+
+
+@cli.command()
+@index_option
+@embedder_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def add(index_dir: Path, embedder: str | None, files: tuple[Path, ...]) -> None:
+    """Add plan files (.txt .md .docx .pdf) to the index; unchanged files are skipped, changed ones replaced."""
+    from .build import add_files
+
+    settings = _settings(index_dir=index_dir, embedder=embedder)
+    try:
+        changes = add_files(settings, list(files), log=lambda m: click.echo(m, err=True), progress=True)
+    except _user_errors() as exc:
+        raise _fail(exc) from None
+    for c in changes:
+        click.echo(f"{c.action:9} {c.plan} ({c.chunks} chunks)")
+
+
+@cli.command()
+@index_option
+@click.argument("plans", nargs=-1, required=True)
+def remove(index_dir: Path, plans: tuple[str, ...]) -> None:
+    """Remove plans (by id, file name, title or place) from the index."""
+    from .build import remove_plans
+    from .search import resolve_plans
+    from .store import read_manifest
+
+    settings = _settings(index_dir=index_dir)
+    try:
+        ids = resolve_plans(list(plans), list(read_manifest(settings.index_dir).plans))
+        changes = remove_plans(settings, ids, log=lambda m: click.echo(m, err=True))
+    except (LookupError, *_user_errors()) as exc:
+        raise _fail(exc) from None
+    for c in changes:
+        click.echo(f"removed {c.plan}")
+
+
+@cli.command("list")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print plan metadata as JSON lines.")
+def list_cmd(index_dir: Path, as_json: bool) -> None:
+    """List the indexed plans with their metadata."""
+    from .store import read_manifest
+
+    try:
+        manifest = read_manifest(index_dir)
+    except _user_errors() as exc:
+        raise _fail(exc) from None
+    for p in manifest.plans:
+        if as_json:
+            click.echo(json.dumps(asdict(p), ensure_ascii=False))
+        else:
+            click.echo(f"{p.id}\t{p.title}\t{p.jurisdiction}\t{p.date}\t{p.doc_number}\t{p.status}\t{p.doc}")
+    click.echo(f"{len(manifest.plans)} plans, embedder {manifest.embedder}", err=True)
 
 
 @cli.command()

@@ -11,7 +11,9 @@ from .meta import Plan, override, plan_metadata
 from .parse import parse_blocks
 
 TEXT_SUFFIXES = (".txt", ".md")
+SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf")
 MANIFEST_NAME = "plans.json"
+MAX_FILE_MB = 50
 
 
 class InputError(ValueError):
@@ -52,9 +54,9 @@ def plan_files(corpus_dir: Path) -> list[Path]:
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise InputError(f"语料目录不存在 / corpus folder not found: {corpus_dir}")
-    files = sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES)
+    files = sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
     if not files:
-        raise InputError(f"{corpus_dir}: 没有规划文件 / no plan files ({', '.join(TEXT_SUFFIXES)})")
+        raise InputError(f"{corpus_dir}: 没有规划文件 / no plan files ({', '.join(SUFFIXES)})")
     return files
 
 
@@ -68,16 +70,81 @@ def overrides(corpus_dir: Path) -> dict:
         raise InputError(f"{path}: invalid JSON ({exc})") from exc
 
 
-def read_document(path: Path, settings: ChunkSettings, extra: dict | None = None) -> Document:
-    """Read, decode, describe, parse and chunk one plan file."""
+def docx_text(path: Path) -> str:
+    """Paragraphs and tables in document order; heading styles become markdown marks, rows tab-separated."""
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises several kinds for a file that is not a .docx
+        raise InputError(f"{path.name}: 不是有效的 Word 文件 / not a valid .docx file ({exc.__class__.__name__})") from None
+    lines = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            lines.append("")
+            for row in item.rows:
+                cells = [" ".join(c.text.split()) for c in row.cells]
+                lines.append("\t".join(cells))
+            lines.append("")
+            continue
+        text = item.text.strip()
+        style = (item.style.name if item.style is not None else "") or ""
+        level = next((int(ch) for ch in style if ch.isdigit()), 0) if style.lower().startswith(("heading", "标题")) else 0
+        lines.append(("#" * min(level, 6) + " " + text) if level and text else text)
+    return "\n".join(lines)
+
+
+def pdf_text(path: Path) -> str:
+    """The text layer of every page; a PDF without one (a scan) is refused with a clear message."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, OSError) as exc:
+        raise InputError(f"{path.name}: 不是有效的 PDF 文件 / not a valid PDF ({exc})") from None
+    text = "\n".join(pages)
+    if len(text.strip()) < 20:
+        raise InputError(f"{path.name}: PDF 没有文字层（可能是扫描件，暂不支持 OCR）/ no text layer (scanned PDF?); OCR is not supported")
+    return text
+
+
+def file_text(path: Path) -> str:
+    """The plan text of a file; citations point into exactly this text."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"文件不存在 / file not found: {path}")
-    if path.suffix.lower() not in TEXT_SUFFIXES:
-        raise InputError(f"{path.name}: 不支持的文件类型 / unsupported file type {path.suffix!r}")
-    text = decode(path.read_bytes(), path.name)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(f"{path.name}: 不支持的文件类型 / unsupported file type {suffix!r} (use {', '.join(SUFFIXES)})")
+    size = path.stat().st_size
+    if size > MAX_FILE_MB * 1024 * 1024:
+        raise InputError(f"{path.name}: 文件过大（{size / 2**20:.0f} MB，上限 {MAX_FILE_MB} MB）/ file too large")
+    if size == 0:
+        raise InputError(f"{path.name}: 文件为空 / the file is empty")
+    if suffix == ".docx":
+        text = docx_text(path)
+    elif suffix == ".pdf":
+        text = pdf_text(path)
+    else:
+        text = decode(path.read_bytes(), path.name)
+    if not text.strip():
+        raise InputError(f"{path.name}: 文件没有文字内容 / the file has no text")
+    return text
+
+
+def document_from_text(plan: Plan, text: str, settings: ChunkSettings) -> Document:
+    chunks = chunk_blocks(plan.id, parse_blocks(text, plan.title), settings)
+    return Document(plan, text, tuple(chunks))
+
+
+def read_document(path: Path, settings: ChunkSettings, extra: dict | None = None) -> Document:
+    """Read, decode, describe, parse and chunk one plan file."""
+    path = Path(path)
+    text = file_text(path)
     plan = plan_metadata(path.stem, path.name, text)
     if extra:
         plan = override(plan, extra)
-    chunks = chunk_blocks(plan.id, parse_blocks(text, plan.title), settings)
-    return Document(plan, text, tuple(chunks))
+    return document_from_text(plan, text, settings)

@@ -6,6 +6,7 @@ optional ``plans.json`` in the corpus folder may override any field.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -35,6 +36,7 @@ class Plan:
     doc_number: str = ""
     status: str = ""
     chars: int = 0
+    sha256: str = ""
 
     @cached_property
     def short_names(self) -> tuple[str, ...]:
@@ -107,7 +109,14 @@ def plan_metadata(plan_id: str, doc: str, raw: str) -> Plan:
         _, parent = _place(issuer)
     if parent == jurisdiction:
         parent = ""
-    return Plan(plan_id, doc, title, jurisdiction, parent, issuer, date, number.replace(" ", ""), status, len(raw))
+    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    return Plan(safe_id(plan_id), doc, title, jurisdiction, parent, issuer, date, number.replace(" ", ""), status,
+                len(raw), digest)
+
+
+def safe_id(name: str) -> str:
+    """A plan id usable in file names and chunk ids (plan:section:n)."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "-", name).strip("-.") or "plan"
 
 
 def override(plan: Plan, fields: dict) -> Plan:

@@ -128,7 +128,17 @@ def _swap(tmp: Path, index_dir: Path) -> None:
 REBUILD = "Rebuild it with: assistant build --corpus DIR --index {dir}"
 
 
+def _recover(index_dir: Path) -> None:
+    """Put back the previous index if a writer died between its two renames."""
+    if index_dir.exists():
+        return
+    olds = sorted(index_dir.parent.glob(f".{index_dir.name}.old-*"))
+    if olds and (olds[-1] / MANIFEST).exists():
+        os.rename(olds[-1], index_dir)
+
+
 def read_manifest(index_dir: Path) -> Manifest:
+    _recover(Path(index_dir))
     path = Path(index_dir) / MANIFEST
     if not path.exists():
         raise IndexProblem(f"no index at {index_dir} (missing {MANIFEST}). " + REBUILD.format(dir=index_dir))

@@ -1,0 +1,513 @@
+"""Structured facts read from a plan: indicator targets and who is responsible for each task.
+
+Questions such as "到2025年每千人口注册护士数要达到多少" or "急救体系建设谁牵头" are answered best from
+records, not from retrieved prose. Every rule here is about how plans are written (indicator tables,
+"到2025年，…达到…" sentences, （牵头部门：…；参与部门：…） notes), never about a particular plan, and
+every record keeps the raw offsets of the text it came from so it can be cited exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .parse import BOX, Block
+from .units import looks_like_body, normalise_unit, split_units, unit_matches
+
+__all__ = [
+    "Duty", "Target", "extract_duties", "extract_targets", "match_indicator", "normalise_unit", "unit_matches",
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One indicator target: a table row, a prose sentence or a 专栏 item."""
+
+    plan: str
+    indicator: str
+    value: str
+    unit: str = ""
+    baseline: str = ""
+    baseline_year: str = ""
+    target_year: str = ""
+    nature: str = ""
+    domain: str = ""
+    table: str = ""
+    row: int = 0
+    marks: str = ""
+    source: str = "table"  # "table" | "prose" | "box"
+    section: tuple[str, ...] = ()
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class Duty:
+    """Who leads, joins or is responsible for one task, from one responsibility note."""
+
+    plan: str
+    task: str
+    section: tuple[str, ...]
+    lead: tuple[str, ...]
+    participants: tuple[str, ...]
+    responsible: tuple[str, ...]
+    start: int
+    end: int
+
+
+# ---------------------------------------------------------------- tables
+
+MARKS = "*＊★☆▲△※#＃"
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?\s*(底|末)?")
+_BASE_WORDS = re.compile(r"基期|现状|基数|基线|现值|基准|实际")
+_GOAL_WORDS = re.compile(r"目标|预期值|规划值|期末")
+_DEBRIS = re.compile(r"\[bookmark:[^\]]*\]|\*\*|\\(?=[\[\]*#_])")
+_GAP = r"(?:\s|\*\*|\[bookmark:[^\]]*\]|\\)*"
+
+
+def _year(text: str) -> str:
+    m = _YEAR.search(text)
+    return f"{m.group(1)}年{m.group(2) or ''}" if m else ""
+
+
+def _columns(header: tuple[str, ...]) -> dict | None:
+    """Find the columns of an indicator table from its header; None when it has no target column."""
+    cols: dict = {"targets": []}
+    years: list[tuple[int, str, int]] = []
+    for i, h in enumerate(header):
+        h = h.replace(" ", "")
+        if re.search(r"性质|属性|类型", h):
+            cols.setdefault("nature", i)
+        elif re.search(r"序号|编号", h):
+            cols.setdefault("row", i)
+        elif re.search(r"领域|类别|分类|维度|方面", h):
+            cols.setdefault("domain", i)
+        elif re.search(r"单位", h) and not _YEAR.search(h):
+            cols.setdefault("unit", i)
+        elif _YEAR.search(h) or _BASE_WORDS.search(h) or _GOAL_WORDS.search(h):
+            m = _YEAR.search(h)
+            kind = "base" if _BASE_WORDS.search(h) else "goal" if _GOAL_WORDS.search(h) else ""
+            years.append((int(m.group(1)) if m else 0, kind, i))
+        elif re.search(r"指标|名称|项目|内容", h):
+            cols.setdefault("indicator", i)
+    plain = sorted(y for y in years if not y[1])
+    for year, kind, i in years:
+        if kind == "base" or (not kind and len(years) > 1 and (year, kind, i) == plain[0] and
+                              not any(k == "base" for _, k, _ in years)):
+            cols.setdefault("baseline", i)
+        else:
+            cols["targets"].append(i)
+    if not cols["targets"]:
+        return None
+    if "indicator" not in cols:
+        used = {v for k, v in cols.items() if k != "targets"} | set(cols["targets"])
+        cols["indicator"] = next((i for i in range(len(header)) if i not in used), None)
+    return cols if cols["indicator"] is not None else None
+
+
+def _raw_cells(raw: str, b: Block) -> list[str]:
+    """Each cell as the plan wrote it (inner spaces kept), line breaks inside a cell removed."""
+    out, cursor = [], b.start
+    for cell in b.cells:
+        chars = [ch for ch in cell if not ch.isspace()]
+        m = re.compile(_GAP.join(map(re.escape, chars))).search(raw, cursor, b.end) if chars else None
+        if not m:
+            out.append(cell)
+            continue
+        cursor = m.end()
+        text = _DEBRIS.sub("", m.group())
+        text = re.sub(r"(.)?[ \t\u3000]*[\r\n][\s]*(?=(.))",
+                      lambda n: (n.group(1) or "") + (" " if (n.group(1) or "").isdigit() and n.group(2).isdigit()
+                                                     else ""), text)
+        out.append(text.replace("\t", "").strip())
+    return out
+
+
+def _table_targets(plan_id: str, raw: str, blocks: list[Block]) -> list[Target]:
+    out: list[Target] = []
+    last_domain: dict[tuple, str] = {}
+    for b in blocks:
+        if b.kind != "row":
+            continue
+        cols = _columns(b.header)
+        if not cols:
+            continue
+        cells = list(b.cells) + [""] * (len(b.header) - len(b.cells))
+        rawc = _raw_cells(raw, b) + [""] * (len(b.header) - len(b.cells))
+
+        def cell(key: str, source: list[str] = cells, cols: dict = cols) -> str:
+            i = cols.get(key)
+            return source[i].strip() if i is not None else ""
+
+        key = (b.table, b.header, b.section)
+        domain = cell("domain") or last_domain.get(key, "")
+        last_domain[key] = domain
+        indicator, serial = cell("indicator"), cell("row")
+        marks = "".join(ch for ch in serial + indicator[:1] + indicator[-1:] if ch in MARKS)
+        indicator = indicator.strip(MARKS + " ")
+        number = re.search(r"\d+", serial)
+        if not indicator:
+            continue
+        for t in cols["targets"]:
+            value = rawc[t].strip() or cells[t].strip()
+            if not value:
+                continue
+            out.append(Target(
+                plan_id, indicator, value, cell("unit"), cell("baseline", rawc),
+                _year(b.header[cols["baseline"]]) if "baseline" in cols else "", _year(b.header[t]),
+                cell("nature"), domain, b.table, int(number.group()) if number else b.row, marks,
+                "table", b.section, b.start, b.end,
+            ))
+    return out
+
+
+# ---------------------------------------------------------------- prose and 专栏
+
+_BACKGROUND = re.compile(r"背景|回顾|成效|成绩|成就|现状|(?:发展|规划|现实|工作)基础|形势|机遇|挑战|主要问题")
+_CN = "一二三四五六七八九"
+_NUM = r"\d+(?:\.\d+)?"
+_RANGE = rf"{_NUM}[%‰]?(?:[—\-－~～至]{_NUM})?"
+_UNIT = (r"(?:%|％|‰|‱|个百分点|(?:万|亿|千|百)?(?:平方米|平方公里|公里|分钟|小时|人次|张床位|个|家|所|张|人|名|岁|"
+         r"天|次|元|座|辆|支|套|项|条|处|级|床|倍|类|克|台|件|例|户|分))?(?:/(?:10万|十万|万|千|百)(?:人口|人)?)?")
+_QUAL = r"(?:（含）)?(?:以上|以下|左右|以内)?"
+_ONE = rf"(?:{_RANGE}{_UNIT}|[{_CN}十]+级(?:（含）)?){_QUAL}"
+_VALUE = rf"{_ONE}(?:[、和与及]{_ONE})*"
+_REACH = ("提高到|提高至|提升到|提升至|增加到|增加至|增长到|增长至|降低到|降低至|下降到|下降至|减少到|减少至|缩短到|"
+          "缩短至|控制在|保持在|维持在|稳定在|降至|降到|分别为|达到|达")
+_BOUND = "不低于|不少于|不超过|不高于|不大于|不小于|低于|高于|超过|少于|大于|小于|突破|至少"
+_CHANGE = "降低|下降|减少|提高|提升|增加|增长|上升|缩短"
+_MEASURES = (
+    ("reach", re.compile(rf"^(?P<ind>.+?)(?P<verb>{_REACH})(?P<val>{_VALUE})$")),
+    ("bound", re.compile(rf"^(?P<ind>.+?)(?P<mod>(?:力争|争取)?)(?P<verb>{_BOUND})(?P<val>{_VALUE})$")),
+    ("change", re.compile(rf"^(?P<ind>.+?)(?P<mod>(?:力争|争取)?(?:每年|逐年|年均)?(?:较\d{{4}}年底?)?)"
+                          rf"(?P<verb>{_CHANGE})(?P<val>(?:{_BOUND})?{_VALUE})$")),
+    ("share", re.compile(rf"^(?P<ind>[^占]{{2,30}}占[^占]{{2,30}}?)的?(?P<val>{_VALUE})$")),
+    ("beds", re.compile(rf"^(?P<ind>[^\d]{{0,12}}?(?:床位数?|病床))(?P<val>{_NUM}张{_QUAL})$")),
+)
+_CONT = re.compile(rf"^(?P<ind>[^\d]{{2,30}}?(?:数|率|比例|比重|占比|半径|水平|寿命|人数|规模))(?P<val>{_VALUE})$")
+_COUNT_VERBS = ("争创|创建|创成|建成|建设|新建|新增|培育|培养|打造|评选|招引|引进|遴选|选派|培训|设立|建立|组建|推广|"
+                "认定|扶持")
+_CLS = r"(?:个|家|所|处|名|人|张|支|项|座|套|条|间|批)"
+_COUNT = rf"(?:不少于|至少|超过)?{_NUM}(?:[—\-－~～]{_NUM})?{_CLS}(?:以上|左右)?"
+_COUNT_PRE = re.compile(rf"^(?P<pre>.{{0,15}})(?P<verb>{_COUNT_VERBS})(?P<rest>.+)$")
+_ITEM_PRE = re.compile(rf"^(?P<val>{_COUNT})(?P<obj>[^\d%]{{2,40}})$")
+_ITEM_POST = re.compile(rf"^(?P<obj>[^\d%]{{2,40}}?)(?P<val>{_COUNT})$")
+_FACILITY = r"(?:中心|医院|院区|项目|基地|平台|系统|大楼|综合楼|学院|卫生院|卫生室|实验室)"
+_DONE = r"(?:全部|全面|基本|如期)?(?:建成(?:并)?(?:投用|启用|投入使用|运行)?|投入使用|启用|投用)"
+_DONE_POST = re.compile(rf"^(?P<ind>[^\d]{{2,60}}?{_FACILITY})(?P<val>{_DONE})$")
+_DONE_PRE = re.compile(rf"^(?P<val>{_DONE})(?P<ind>[^\d]{{2,40}}{_FACILITY})$")
+_CTX = re.compile(rf"^(?:力争|争取|计划)?(?P<past>截至|截止)?(?:到|至|于|在)?(?P<y>(?:19|20)\d{{2}})年"
+                  rf"(?P<s>年底前|底前|底|末|前|以前)?|^“?(?P<p>十[{_CN}]五)”?(?:期间|时期|末)")
+_LEAD = re.compile(r"^(?:其中|并且|并|且|同时|确保|力争|争取|努力|使|让|将|把|实现)+")
+_TAIL = re.compile(r"(?:分别|均|都|全部|力争|争取|要|应|将|稳步|逐步|能够|能|可|继续|持续|进一步|基本)+$")
+_LABEL = re.compile(r"^(?P<label>[^：:。，,；;]{2,40})[：:]")
+
+
+def _period(text: str) -> int:
+    """Last year before the plan's own five-year period (十四五 → 2020), 0 when not stated."""
+    ns = [10 + _CN.index(m) + 1 for m in re.findall(rf"十([{_CN}])五", text)]
+    return 1956 + 5 * (max(ns) - 1) - 1 if ns else 0
+
+
+def _clauses(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Clause spans of text[lo:hi], split on ，；,; outside brackets."""
+    out, depth, start = [], 0, lo
+    for i in range(lo, hi + 1):
+        ch = text[i] if i < hi else "，"
+        depth += ch in "（(“" and 1 or 0
+        depth -= ch in "）)”" and 1 or 0
+        if (ch in "，,；;" and depth <= 0) or i == hi:
+            s, e = start, i
+            while s < e and text[s].isspace():
+                s += 1
+            if e > s:
+                out.append((s, e))
+            start, depth = i + 1, max(depth, 0)
+    return out
+
+
+def _clean_ind(ind: str) -> str:
+    ind = _LEAD.sub("", _TAIL.sub("", ind.strip())).strip("“”、 ")
+    return ind if 2 <= len(ind) <= 40 and re.search(r"[\u4e00-\u9fff]", ind) and "已" not in ind else ""
+
+
+def _measure(clause: str, label: str) -> tuple[str, str] | None:
+    for kind, pat in _MEASURES:
+        m = pat.match(clause) or pat.match(re.sub(r"[（(][^（）()]*[）)]$", "", clause))
+        if not m:
+            continue
+        ind = _clean_ind(m.group("ind"))
+        if kind == "beds" and label and not re.search(_FACILITY + "$", ind):
+            ind = _clean_ind(label + ind) or ind
+        if not ind:
+            return None
+        val = m.group("val")
+        if kind in ("bound", "change"):
+            val = m.group("mod") + m.group("verb") + val
+        return ind, val
+    return None
+
+
+def _count(clause: str, verb: str = "") -> tuple[str, list[tuple[str, str]]] | None:
+    """ "争创5个X" / "建设X3个" / "培育10个X、100个Y" → (verb, [(indicator, value)])."""
+    pre, rest = "", clause
+    if not verb:
+        m = _COUNT_PRE.match(clause)
+        if not m or re.search(r"\d", m.group("pre")):
+            return None
+        pre, verb, rest = m.group("pre"), m.group("verb"), m.group("rest")
+    bound = re.search(r"(?:至少|不少于)$", pre)
+    head = pre[: bound.start()] if bound else pre
+    head = head if head.startswith("每") else ""
+    for items in (rest.split("、"), [rest]):
+        found = []
+        for item in items:
+            m = _ITEM_PRE.match(item) or _ITEM_POST.match(item)
+            if not m:
+                break
+            obj = m.group("obj").strip("，、 ")
+            found.append((f"{head}{verb}{obj}", (bound.group() + verb if bound else "") + m.group("val")))
+        else:
+            if found and all(2 <= len(i) <= 50 for i, _ in found):
+                return verb, found
+    return None
+
+
+def _prose_targets(plan_id: str, raw: str, blocks: list[Block], base_year: int) -> list[Target]:
+    out: list[Target] = []
+    for b in blocks:
+        if b.kind != "para" or not b.pos or any(_BACKGROUND.search(s) for s in b.section):
+            continue
+        source = "box" if b.section and BOX.match(b.section[-1]) else "prose"
+        text, marks, label, lo = b.text, "", "", 0
+        m = _LABEL.match(text)
+        if m and source == "box":
+            label, lo = m.group("label"), m.end()
+            marks = "".join(ch for ch in label if ch in MARKS)
+            label = label.strip(MARKS)
+        for sm in re.finditer(r"[^。！？!?]+[。！？!?]?", text[lo:]):
+            s_lo, s_hi = lo + sm.start(), lo + sm.end()
+            while s_lo < s_hi and text[s_lo].isspace():
+                s_lo += 1
+            if s_hi <= s_lo or re.search(r"截至|截止", text[s_lo:s_hi]):
+                continue
+            year, past, prev, verb = "", False, "", ""
+            for c_lo, c_hi in _clauses(text, s_lo, s_hi):
+                clause = text[c_lo:c_hi].rstrip("。！？!?")
+                ctx = _CTX.match(clause)
+                if ctx:
+                    if ctx.group("p"):
+                        n = 10 + _CN.index(ctx.group("p")[1]) + 1
+                        past = bool(base_year) and 1956 + 5 * (n - 1) <= base_year
+                        year = ctx.group().lstrip("力争取计划")
+                    else:
+                        y = int(ctx.group("y"))
+                        past = bool(ctx.group("past")) or bool(base_year and y <= base_year)
+                        suffix = next((c for c in "底末" if c in (ctx.group("s") or "")), "")
+                        year = f"{y}年{suffix}"
+                    clause = clause[ctx.end():].lstrip("，, ")
+                if past or not clause:
+                    continue
+                found: list[tuple[str, str]] = []
+                kind = ""
+                hit = _measure(clause, label)
+                if hit:
+                    found, kind = [hit], "measure"
+                elif prev == "measure" and (m := _CONT.match(clause)) and _clean_ind(m.group("ind")):
+                    found, kind = [(_clean_ind(m.group("ind")), m.group("val"))], "measure"
+                elif (c := _count(clause)) or (prev == "count" and (c := _count(clause, verb))):
+                    (verb, found), kind = c, "count"
+                elif year and not year.startswith(("“", "十")):
+                    m = _DONE_POST.match(clause) or _DONE_PRE.match(clause)
+                    if m and _clean_ind(m.group("ind")):
+                        found, kind = [(_clean_ind(m.group("ind")), m.group("val"))], "done"
+                prev = kind
+                for ind, val in found:
+                    out.append(Target(plan_id, ind, val, target_year=year, marks=marks, source=source,
+                                      section=b.section, start=b.pos[s_lo], end=b.pos[s_hi - 1] + 1))
+    return out
+
+
+def extract_targets(plan_id: str, raw: str, blocks: list[Block]) -> list[Target]:
+    """Indicator targets from the plan's tables, then from its prose and 专栏 boxes (plan order)."""
+    table = _table_targets(plan_id, raw, blocks)
+    years = [int(t.baseline_year[:4]) for t in table if t.baseline_year[:4].isdigit()]
+    base = min(years) if years else _period(raw)
+    seen: set[tuple] = set()
+    prose = []
+    for t in _prose_targets(plan_id, raw, blocks, base):
+        if (t.indicator, t.value, t.start) not in seen:
+            seen.add((t.indicator, t.value, t.start))
+            prose.append(t)
+    return table + prose
+
+
+# ---------------------------------------------------------------- duties
+
+_ROLE = re.compile(r"(?P<role>牵头|主责|责任|负责|参与|配合|协办|协同|协助)(?:部门|单位)?[:：]")
+_ROLES = {"牵头": "lead", "主责": "lead", "责任": "responsible", "负责": "responsible"}
+_UNITS = r"[^，。；;（）()由]{2,80}?"
+_FREE_LEAD = re.compile(rf"由(?P<lead>{_UNITS})牵头(?:[，,](?P<part>{_UNITS})(?:配合|参与|协助))?")
+_FREE_RESP = re.compile(rf"由(?P<resp>{_UNITS})(?:分别|共同)?负责")
+_BARE_RESP = re.compile(r"^(?P<resp>.+?)(?:分别|共同|按职责分工|按职责)?负责$")
+
+
+def _brackets(text: str) -> list[tuple[int, int]]:
+    """Spans of top-level bracket groups, （ and ( interchangeable (notes mix them)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "（(":
+            start = i if depth == 0 else start
+            depth += 1
+        elif ch in "）)" and depth:
+            depth -= 1
+            if depth == 0:
+                out.append((start, i + 1))
+    return out
+
+
+def _note(content: str) -> dict[str, tuple[str, ...]] | None:
+    """Parse the inside of a （…） note into roles, or None when it is not a responsibility note."""
+    roles: dict[str, tuple[str, ...]] = {}
+    labels = list(_ROLE.finditer(content))
+    if labels and not content[: labels[0].start()].strip():
+        for n, m in enumerate(labels):
+            end = labels[n + 1].start() if n + 1 < len(labels) else len(content)
+            role = _ROLES.get(m.group("role"), "participants")
+            roles[role] = roles.get(role, ()) + split_units(content[m.end():end])
+        return roles if any(roles.values()) else None
+    for pat in (_FREE_LEAD, _FREE_RESP, _BARE_RESP):
+        m = pat.fullmatch(content.strip("。 ")) or (pat.fullmatch("由" + content.strip("。 ")) if pat is _FREE_LEAD
+                                                    else None)
+        if m:
+            return _free(m)
+    return None
+
+
+def _free(m: re.Match) -> dict[str, tuple[str, ...]] | None:
+    """Roles from a "由X牵头，Y配合" / "X负责" phrase; every unit must look like a government body."""
+    groups = {"lead": "lead", "part": "participants", "resp": "responsible"}
+    roles = {groups[k]: split_units(v) for k, v in m.groupdict().items() if v}
+    units = [u for us in roles.values() for u in us]
+    return roles if units and all(looks_like_body(u) for u in units) else None
+
+
+def _duty(plan_id: str, b: Block, roles: dict, start: int, end: int) -> Duty:
+    return Duty(plan_id, b.section[-1] if b.section else "", b.section, roles.get("lead", ()),
+                roles.get("participants", ()), roles.get("responsible", ()), start, end)
+
+
+def _row_duty(plan_id: str, b: Block) -> Duty | None:
+    """A table with 牵头单位 / 配合单位 / 责任单位 columns: one duty per row."""
+    roles: dict[str, tuple[str, ...]] = {}
+    task = ""
+    for h, c in zip(b.header, b.cells):
+        m = re.search(r"牵头|主责|责任|负责|参与|配合|协办|协同|协助", h)
+        if m and re.search(r"部门|单位|处室", h):
+            role = _ROLES.get(m.group(), "participants")
+            roles[role] = roles.get(role, ()) + split_units(c)
+        elif not task and c and not re.fullmatch(r"[\d*.]+", c) and re.search(r"任务|事项|工作|内容|项目|措施|名称", h):
+            task = c
+    if not any(roles.values()):
+        return None
+    return Duty(plan_id, task, b.section, roles.get("lead", ()), roles.get("participants", ()),
+                roles.get("responsible", ()), b.start, b.end)
+
+
+def extract_duties(plan_id: str, raw: str, blocks: list[Block]) -> list[Duty]:
+    """Responsibility notes in every style, in plan order, each cited by its raw span."""
+    out: list[Duty] = []
+    for b in blocks:
+        if b.kind == "row":
+            d = _row_duty(plan_id, b)
+            out.extend([d] if d else [])
+            continue
+        if not b.pos:
+            continue
+        taken: list[tuple[int, int]] = []
+        for lo, hi in _brackets(b.text):
+            roles = _note(b.text[lo + 1 : hi - 1])
+            if roles:
+                taken.append((lo, hi))
+                out.append(_duty(plan_id, b, roles, b.pos[lo], b.pos[hi - 1] + 1))
+        for pat in (_FREE_LEAD, _FREE_RESP):
+            for m in pat.finditer(b.text):
+                if any(lo <= m.start() < hi for lo, hi in taken):
+                    continue
+                roles = _free(m)
+                if roles:
+                    taken.append(m.span())
+                    out.append(_duty(plan_id, b, roles, b.pos[m.start()], b.pos[m.end() - 1] + 1))
+    return out
+
+
+# ---------------------------------------------------------------- indicator matching
+
+# Everyday words → the indicator vocabulary plans use (domain vocabulary, not plan-specific).
+SYNONYMS: tuple[tuple[str, str], ...] = (
+    (r"护士", "注册护士"),
+    (r"(?<!全科)(?<!乡村)(?<!家庭)医生", "医师"),
+    (r"大夫", "医师"),
+    (r"床位(?!数)", "床位数"),
+    (r"病床", "床位数"),
+    (r"全科(?!医生)", "全科医生"),
+    (r"寿命", "预期寿命"),
+    (r"吸烟(?!率)", "吸烟率"),
+    (r"抽烟", "吸烟率"),
+    (r"近视(?!率)", "近视率"),
+    (r"托位|托育", "婴幼儿托位数"),
+    (r"药师", "药师（士）数"),
+    (r"公卫", "公共卫生"),
+    (r"中医师", "中医执业类别执业（助理）医师"),
+    (r"素养", "健康素养水平"),
+    (r"慢病", "慢性病"),
+    (r"自付|个人支出", "个人卫生支出"),
+)
+_GENERIC = frozenset(
+    "健康 卫生 医疗 服务 建设 管理 水平 比例 机构 人口 全区 全市 全县 规划 目标 发展 达到 体系 能力 工作 人员 中心 "
+    "医院 数量 提升 提高 以上 以下 多少 指标 要求 国家 省级 市级 区级 县级 每千 每万".split()
+)
+_SOURCE_RANK = {"table": 0, "box": 1, "prose": 2}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^\w%‰]", "", unicodedata.normalize("NFKC", text).lower())
+
+
+def _overlap(q: str, ind: str) -> int:
+    """Greedy sum of common substrings (length ≥ 2), generic words alone counting nothing."""
+    score = 0
+    while True:
+        best = ""
+        for i in range(len(ind)):
+            for j in range(i + len(best) + 1, len(ind) + 1):
+                if ind[i:j] in q:
+                    best = ind[i:j]
+                else:
+                    break
+        if len(best) < 2:
+            return score
+        score += 0 if best in _GENERIC else len(best)
+        q = q.replace(best, "|", 1)
+        ind = ind.replace(best, "|", 1)
+
+
+def match_indicator(question: str, targets: list[Target]) -> list[Target]:
+    """Targets whose indicator the question names, best first; [] when none is plausible.
+
+    Scores the longest common substrings of the normalised question (plus synonyms) and indicator;
+    keeps those within 60% of the best, so "全科医生" does not bring in 执业（助理）医师数.
+    """
+    q = _norm(question)
+    extra = [_norm(alias) for pat, alias in SYNONYMS if re.search(pat, q)]
+    q = "|".join([q, *extra])
+    scored = []
+    for n, t in enumerate(targets):
+        score = _overlap(q, _norm(t.indicator))
+        if score >= 2:
+            scored.append((-score, _SOURCE_RANK.get(t.source, 3), n, t))
+    if not scored:
+        return []
+    best = -min(s[0] for s in scored)
+    return [t for s, _, _, t in sorted(scored, key=lambda s: s[:3]) if -s >= 0.6 * best]
