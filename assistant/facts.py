@@ -179,9 +179,9 @@ _BOUND = "不低于|不少于|不超过|不高于|不大于|不小于|低于|高
 _CHANGE = "降低|下降|减少|提高|提升|增加|增长|上升|缩短"
 _MEASURES = (
     ("reach", re.compile(rf"^(?P<ind>.+?)(?P<verb>{_REACH})(?P<val>{_VALUE})$")),
-    ("bound", re.compile(rf"^(?P<ind>.+?)(?P<mod>(?:力争|争取)?)(?P<verb>{_BOUND})(?P<val>{_VALUE})$")),
     ("change", re.compile(rf"^(?P<ind>.+?)(?P<mod>(?:力争|争取)?(?:每年|逐年|年均)?(?:较\d{{4}}年底?)?)"
                           rf"(?P<verb>{_CHANGE})(?P<val>(?:{_BOUND})?{_VALUE})$")),
+    ("bound", re.compile(rf"^(?P<ind>.+?)(?P<mod>(?:力争|争取)?)(?P<verb>{_BOUND})(?P<val>{_VALUE})$")),
     ("share", re.compile(rf"^(?P<ind>[^占]{{2,30}}占[^占]{{2,30}}?)的?(?P<val>{_VALUE})$")),
     ("beds", re.compile(rf"^(?P<ind>[^\d]{{0,12}}?(?:床位数?|病床))(?P<val>{_NUM}张{_QUAL})$")),
 )
@@ -199,7 +199,7 @@ _DONE_POST = re.compile(rf"^(?P<ind>[^\d]{{2,60}}?{_FACILITY})(?P<val>{_DONE})$"
 _DONE_PRE = re.compile(rf"^(?P<val>{_DONE})(?P<ind>[^\d]{{2,40}}{_FACILITY})$")
 _CTX = re.compile(rf"^(?:力争|争取|计划)?(?P<past>截至|截止)?(?:到|至|于|在)?(?P<y>(?:19|20)\d{{2}})年"
                   rf"(?P<s>年底前|底前|底|末|前|以前)?|^“?(?P<p>十[{_CN}]五)”?(?:期间|时期|末)")
-_LEAD = re.compile(r"^(?:其中|并且|并|且|同时|确保|力争|争取|努力|使|让|将|把|实现)+")
+_LEAD = re.compile(r"^(?:其中|并且|并|且|同时|确保|力争|争取|努力|使|让|将|把|实现|达到)+")
 _TAIL = re.compile(r"(?:分别|均|都|全部|力争|争取|要|应|将|稳步|逐步|能够|能|可|继续|持续|进一步|基本)+$")
 _LABEL = re.compile(r"^(?P<label>[^：:。，,；;]{2,40})[：:]")
 
@@ -227,9 +227,9 @@ def _clauses(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     return out
 
 
-def _clean_ind(ind: str) -> str:
+def _clean_ind(ind: str, longest: int = 40) -> str:
     ind = _LEAD.sub("", _TAIL.sub("", ind.strip())).strip("“”、 ")
-    return ind if 2 <= len(ind) <= 40 and re.search(r"[\u4e00-\u9fff]", ind) and "已" not in ind else ""
+    return ind if 2 <= len(ind) <= longest and re.search(r"[\u4e00-\u9fff]", ind) and "已" not in ind else ""
 
 
 def _measure(clause: str, label: str) -> tuple[str, str] | None:
@@ -259,7 +259,7 @@ def _count(clause: str, verb: str = "") -> tuple[str, list[tuple[str, str]]] | N
         pre, verb, rest = m.group("pre"), m.group("verb"), m.group("rest")
     bound = re.search(r"(?:至少|不少于)$", pre)
     head = pre[: bound.start()] if bound else pre
-    head = head if head.startswith("每") else ""
+    head = _TAIL.sub("", head) if head.startswith("每") else ""
     for items in (rest.split("、"), [rest]):
         found = []
         for item in items:
@@ -320,8 +320,8 @@ def _prose_targets(plan_id: str, raw: str, blocks: list[Block], base_year: int) 
                     (verb, found), kind = c, "count"
                 elif year and not year.startswith(("“", "十")):
                     m = _DONE_POST.match(clause) or _DONE_PRE.match(clause)
-                    if m and _clean_ind(m.group("ind")):
-                        found, kind = [(_clean_ind(m.group("ind")), m.group("val"))], "done"
+                    if m and _clean_ind(m.group("ind"), 60):
+                        found, kind = [(_clean_ind(m.group("ind"), 60), m.group("val"))], "done"
                 prev = kind
                 for ind, val in found:
                     out.append(Target(plan_id, ind, val, target_year=year, marks=marks, source=source,

@@ -125,8 +125,13 @@ def unit_matches(query: str, unit: str) -> bool:
 
 
 def looks_like_body(name: str) -> bool:
-    """A government body or group of them (not a hospital or a project) — guards free-text "由…牵头"."""
+    """A government body or group of them (not a hospital or a project) — guards free-text "由…牵头".
+
+    A 中心 counts only with a level prefix (区大数据中心), not 辖区疾病预防控制中心.
+    """
     s = _plain(name)
+    if s.endswith("中心") and not _LEVEL.match(s):
+        return False
     return 2 <= len(s) <= 40 and bool(_BODY_END.search(s)) and not _NOT_BODY.search(s)
 
 
