@@ -240,24 +240,24 @@ DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "questions
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
-@click.option("--compare", is_flag=True, help="Run BM25-only, dense-only and hybrid side by side.")
+@click.option("--compare", is_flag=True, help="Run BM25-only, dense-only, hybrid and full (hybrid + facts) side by side.")
 def eval_cmd(file: Path, index_dir: Path, as_json: bool, out: Path | None, compare: bool) -> None:
     """Score answers against a known-answer JSONL file (default: eval/questions.jsonl)."""
     from eval.runner import MODES, evaluate, format_failures, format_table
 
     assistant = _load(_settings(index_dir=index_dir))
     try:
-        reports = evaluate(assistant, file, MODES if compare else ("hybrid",))
+        reports = evaluate(assistant, file, MODES if compare else ("full",))
     except ValueError as exc:
         raise _fail(exc) from None
-    data = reports if compare else reports["hybrid"]
+    data = reports if compare else reports["full"]
     if out:
         out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
     click.echo(format_table(reports))
-    click.echo("\nFailed (hybrid):\n" + format_failures(reports["hybrid"]))
+    click.echo("\nFailed (full pipeline):\n" + format_failures(reports["full"]))
 
 
 def main() -> None:

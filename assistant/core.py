@@ -6,10 +6,12 @@ The CLI, the Gradio app and the eval runner call this and nothing deeper.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from . import route
 from .answer import (
     ABSTAIN_TEXT,
     ABSTAIN_TEXT_EN,
@@ -23,6 +25,8 @@ from .answer import (
 )
 from .chunking import Chunk, sentences
 from .embed import EmbedderError, Encoder, load_encoder
+from .facts import Duty, Target
+from .glossary import expand
 from .meta import Plan
 from .parse import SEP
 from .search import fuse, normalise, plans_named, resolve_plans, tokenize, top_k
@@ -37,7 +41,7 @@ class QuestionError(ValueError):
 class Assistant:
     """A loaded index plus the encoder that built it."""
 
-    def __init__(self, settings: Settings, manifest, chunks, vectors, bm25, terms, texts, encoder: Encoder):
+    def __init__(self, settings: Settings, manifest, chunks, vectors, bm25, terms, texts, facts, encoder: Encoder):
         self.settings = settings
         self.manifest = manifest
         self.plans: list[Plan] = list(manifest.plans)
@@ -52,6 +56,11 @@ class Assistant:
         self._plan_rows = {pid: np.array([i for i, c in enumerate(chunks) if c.plan == pid], dtype=np.int64)
                            for pid in self._plan}
         self._query_cache: dict[str, np.ndarray] = {}
+        self.targets: list[Target] = facts["targets"]
+        self.duties: list[Duty] = facts["duties"]
+        self._containers: dict[str, list[route.Passage]] = {}
+        for c in chunks:
+            self._containers.setdefault(c.plan, []).append(route.Passage(c.plan, c.section, c.start, c.end))
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -71,7 +80,9 @@ class Assistant:
         encoder = encoder or load_encoder(manifest.embedder)
         if encoder.dim != manifest.dim:
             raise EmbedderError(f"embedder {encoder.name!r} gives {encoder.dim}-d vectors, index has {manifest.dim}-d")
-        return cls(settings, manifest, *files, encoder)
+        assistant = cls(settings, manifest, *files, encoder)
+        encoder.encode(["预热 warm-up"], query=True)  # the first call pays one-off setup; not the user's first question
+        return assistant
 
     # -- retrieval -------------------------------------------------------------------------
 
@@ -151,16 +162,99 @@ class Assistant:
         return Citation(n, plan.doc, plan.id, plan.title, SEP.join(chunk.section), text[chunk.start:chunk.end],
                         chunk.start, chunk.end, chunk.id, tuple(highlights))
 
-    def ask(self, question: str, plans: list[str] | None = None, mode: str = "hybrid") -> Answer:
-        """Answer from the plans with cited passages, or abstain and show the nearest passages."""
+    def ask(self, question: str, plans: list[str] | None = None, mode: str = "full") -> Answer:
+        """Answer from the plans with cited passages, or abstain and show the nearest passages.
+
+        ``mode``: "full" (structured facts, then hybrid passages), "hybrid", "bm25" or "dense"
+        (passages only; for comparisons in the eval and benchmarks).
+        """
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         q = self.check_question(question)
         plan_ids = self.scope(q, plans)
-        hits = self.retrieve(q, plan_ids, self.settings.top_k, mode, timings)
+        query = expand(q)
+        hits = self.retrieve(query, plan_ids, self.settings.top_k, "hybrid" if mode == "full" else mode, timings)
         t = time.perf_counter()
+        reply = self._structured(q, query, plan_ids, hits) if mode == "full" else None
+        timings["route_ms"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        if reply:
+            answer = self._from_reply(q, query, reply, hits, plan_ids)
+        else:
+            answer = self._from_passages(q, query, hits, plan_ids)
+        timings["answer_ms"] = (time.perf_counter() - t) * 1000
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        return replace(answer, timings=timings)
+
+    def _structured(self, q: str, query: str, plan_ids: list[str], hits) -> route.Reply | None:
+        kind = route.classify(query)
+        if kind == "passage":
+            return None
+        scoped = set(plan_ids) or set(self._plan)
+        titles = {p.id: p.title for p in self.plans}
+        duties = [d for d in self.duties if d.plan in scoped]
+        if kind == "unit_tasks":
+            return route.answer_unit_tasks(q, duties, titles, self._containers)
+        if kind == "duty":
+            names = {normalise(s) for pid in plan_ids for s in self._plan[pid].short_names}
+            tokens = {tok for tok in tokenize(query) if tok not in names}
+            passages = [route.Passage(c.plan, c.section, c.start, c.end) for c in (self.chunks[h.row] for h in hits)]
+            return route.answer_duty(tokens, duties, passages, titles, tokenize, self._containers)
+        targets = [t for t in self.targets if t.plan in scoped]
+        return route.answer_targets(self._place_free(query, plan_ids), kind, targets, [p.id for p in self.plans],
+                                    titles, bool(plan_ids))
+
+    def _span_citation(self, n: int, span: route.Span) -> Citation:
+        plan = self._plan[span.plan]
+        section = next((c.section for c in self._chunks_of(span.plan) if c.start <= span.mark[0] < c.end), ())
+        chunk = next((c.id for c in self._chunks_of(span.plan) if c.start <= span.mark[0] < c.end), "")
+        return Citation(n, plan.doc, plan.id, plan.title, SEP.join(section), self.texts[span.plan][span.start:span.end],
+                        span.start, span.end, chunk, (span.mark,))
+
+    def _chunks_of(self, plan_id: str) -> list[Chunk]:
+        rows = self._plan_rows.get(plan_id, ())
+        return [self.chunks[i] for i in rows]
+
+    def _place_free(self, text: str, plan_ids: list[str]) -> str:
+        """The question without the place names that chose its plans (they are not topic words)."""
+        for pid in plan_ids or self._plan:
+            for name in sorted(self._plan[pid].short_names, key=len, reverse=True):
+                text = text.replace(name, " ")
+        return text
+
+    def _from_reply(self, q: str, query: str, reply: route.Reply, hits, plan_ids) -> Answer:
+        """Structured lines first; for targets also the passage sentences that say more."""
+        citations = [self._span_citation(i + 1, s) for i, s in enumerate(reply.spans)]
+        number_of_hit: dict[int, int] = {}
+        for rank, h in enumerate(hits):
+            c = self.chunks[h.row]
+            inside = next((x.n for x in citations if x.plan == c.plan and x.start <= c.start and c.end <= x.end), None)
+            if inside is None and len(citations) < max(self.settings.top_k, len(reply.spans)):
+                citations.append(self.citation(len(citations) + 1, c))
+                inside = len(citations)
+            if inside is not None:
+                number_of_hit[rank] = inside
+        lines = list(reply.lines)
+        if reply.kind in ("target", "compare"):
+            picked, _ = self._pick_sentences(q, query, hits, plan_ids)
+            for rank, s in picked or ():
+                n = number_of_hit.get(rank)
+                cited = any(x.highlights and x.highlights[0][0] <= s.start < x.highlights[0][1] for x in citations)
+                if n is not None and not cited:
+                    lines.append(f"{s.text}[{n}]")
+        english = is_english(q)
+        plans = {s.plan for s in reply.spans}
+        head = ""
+        if len(plans) == 1:
+            title = self._plan[next(iter(plans))].title
+            head = f"According to 《{title}》:\n" if english else f"据《{title}》：\n"
+        where = "；".join(f"[{c.n}] {c.title} › {c.section}" for c in citations[: max(len(reply.spans), 1)][:5])
+        text = head + "\n".join(lines) + ("\nSources: " if english else "\n出处：") + where
+        return Answer(q, text, False, tuple(citations), (), tuple(plan_ids), reply.kind)
+
+    def _pick_sentences(self, q: str, query: str, hits, plan_ids):
         names = {normalise(s) for pid in plan_ids for s in self._plan[pid].short_names}
-        q_tokens = [tok for tok in tokenize(q) if tok not in names]
+        q_tokens = [tok for tok in tokenize(query) if tok not in names]
         weights = query_weights(q_tokens, self._df, self._docs)
         passages = []
         for rank, hit in enumerate(hits):
@@ -171,14 +265,15 @@ class Assistant:
             context = frozenset(tokenize(SEP.join(chunk.section)))
             passages.append(Passage(rank, self._plan[chunk.plan].title, sents, context))
         multi = len({self.chunks[h.row].plan for h in hits}) > 1
-        picked = compose(q, weights, passages, multi)
+        return compose(q, weights, passages, multi), passages
+
+    def _from_passages(self, q: str, query: str, hits, plan_ids) -> Answer:
+        picked, passages = self._pick_sentences(q, query, hits, plan_ids)
+        multi = len({self.chunks[h.row].plan for h in hits}) > 1
         english = is_english(q)
         if not picked:
             nearby = tuple(self.citation(i + 1, self.chunks[h.row]) for i, h in enumerate(hits))
-            timings["answer_ms"] = (time.perf_counter() - t) * 1000
-            timings["total_ms"] = (time.perf_counter() - t0) * 1000
-            return Answer(q, ABSTAIN_TEXT_EN if english else ABSTAIN_TEXT, True, (), nearby,
-                          tuple(plan_ids), "passage", timings)
+            return Answer(q, ABSTAIN_TEXT_EN if english else ABSTAIN_TEXT, True, (), nearby, tuple(plan_ids))
         marks: dict[int, list] = {}
         for rank, s in picked:
             marks.setdefault(rank, []).append((s.start, s.end))
@@ -188,13 +283,8 @@ class Assistant:
             prefix = f"《{passages[rank].plan_title}》：" if multi else ""
             lines.append(f"{prefix}{s.text}[{rank + 1}]")
         title = passages[picked[0][0]].plan_title
-        if multi:
-            head = ""
-        else:
-            head = f"According to 《{title}》:\n" if english else f"据《{title}》：\n"
+        head = "" if multi else (f"According to 《{title}》:\n" if english else f"据《{title}》：\n")
         used = sorted({rank for rank, _ in picked})
         where = "；".join(f"[{r + 1}] {citations[r].title} › {citations[r].section}" for r in used)
         text = head + "\n".join(lines) + ("\nSources: " if english else "\n出处：") + where
-        timings["answer_ms"] = (time.perf_counter() - t) * 1000
-        timings["total_ms"] = (time.perf_counter() - t0) * 1000
-        return Answer(q, text, False, citations, (), tuple(plan_ids), "passage", timings)
+        return Answer(q, text, False, citations, (), tuple(plan_ids))

@@ -13,7 +13,17 @@ import unicodedata
 from dataclasses import dataclass
 
 from .parse import BOX, Block
-from .units import looks_like_body, normalise_unit, split_units, unit_matches
+from .units import (
+    FREE_LEAD,
+    FREE_RESP,
+    ROLES,
+    free_roles,
+    normalise_unit,
+    note_spans,
+    parse_note,
+    split_units,
+    unit_matches,
+)
 
 __all__ = [
     "Duty", "Target", "extract_duties", "extract_targets", "match_indicator", "normalise_unit", "unit_matches",
@@ -40,6 +50,7 @@ class Target:
     section: tuple[str, ...] = ()
     start: int = 0
     end: int = 0
+    table_start: int = 0  # table records: where the table's caption/header begins, for a self-contained quote
 
 
 @dataclass(frozen=True)
@@ -83,7 +94,7 @@ def _columns(header: tuple[str, ...]) -> dict | None:
             cols.setdefault("row", i)
         elif re.search(r"领域|类别|分类|维度|方面", h):
             cols.setdefault("domain", i)
-        elif re.search(r"单位", h) and not _YEAR.search(h):
+        elif h.startswith(("单位", "计量单位")):
             cols.setdefault("unit", i)
         elif _YEAR.search(h) or _BASE_WORDS.search(h) or _GOAL_WORDS.search(h):
             m = _YEAR.search(h)
@@ -91,13 +102,13 @@ def _columns(header: tuple[str, ...]) -> dict | None:
             years.append((int(m.group(1)) if m else 0, kind, i))
         elif re.search(r"指标|名称|项目|内容", h):
             cols.setdefault("indicator", i)
-    plain = sorted(y for y in years if not y[1])
-    for year, kind, i in years:
-        if kind == "base" or (not kind and len(years) > 1 and (year, kind, i) == plain[0] and
-                              not any(k == "base" for _, k, _ in years)):
-            cols.setdefault("baseline", i)
+    has_base = any(kind == "base" for _, kind, _ in years)
+    earliest = min((y for y in years if not y[1]), default=None)  # "2020年 | 2025年": the first is the base
+    for entry in years:
+        if entry[1] == "base" or (not has_base and len(years) > 1 and entry == earliest):
+            cols.setdefault("baseline", entry[2])
         else:
-            cols["targets"].append(i)
+            cols["targets"].append(entry[2])
     if not cols["targets"]:
         return None
     if "indicator" not in cols:
@@ -106,21 +117,30 @@ def _columns(header: tuple[str, ...]) -> dict | None:
     return cols if cols["indicator"] is not None else None
 
 
+def _join_lines(text: str) -> str:
+    """Drop line breaks inside a cell; keep a space where they separated two numbers (100\n57)."""
+
+    def glue(m: re.Match) -> str:
+        before, after = m.group(1) or "", m.group(2)
+        return before + (" " if before.isdigit() and after.isdigit() else "")
+
+    return re.sub(r"(.)?[ \t\u3000]*[\r\n]\s*(?=(.))", glue, text).replace("\t", "").strip()
+
+
 def _raw_cells(raw: str, b: Block) -> list[str]:
-    """Each cell as the plan wrote it (inner spaces kept), line breaks inside a cell removed."""
-    out, cursor = [], b.start
-    for cell in b.cells:
-        chars = [ch for ch in cell if not ch.isspace()]
-        m = re.compile(_GAP.join(map(re.escape, chars))).search(raw, cursor, b.end) if chars else None
-        if not m:
-            out.append(cell)
+    """Each cell as the plan wrote it (inner spaces kept), found right to left in the row's raw span.
+
+    Right to left because a row's first cell may be a group label carried down from an earlier row.
+    """
+    out, end = [""] * len(b.cells), b.end
+    for i in range(len(b.cells) - 1, -1, -1):
+        chars = [ch for ch in b.cells[i] if not ch.isspace()]
+        found = list(re.finditer(_GAP.join(map(re.escape, chars)), raw[b.start : end])) if chars else []
+        if not found:
+            out[i] = b.cells[i]
             continue
-        cursor = m.end()
-        text = _DEBRIS.sub("", m.group())
-        text = re.sub(r"(.)?[ \t\u3000]*[\r\n][\s]*(?=(.))",
-                      lambda n: (n.group(1) or "") + (" " if (n.group(1) or "").isdigit() and n.group(2).isdigit()
-                                                     else ""), text)
-        out.append(text.replace("\t", "").strip())
+        end = b.start + found[-1].start()
+        out[i] = _join_lines(_DEBRIS.sub("", found[-1].group()))
     return out
 
 
@@ -153,11 +173,12 @@ def _table_targets(plan_id: str, raw: str, blocks: list[Block]) -> list[Target]:
             value = rawc[t].strip() or cells[t].strip()
             if not value:
                 continue
+            base_year = _year(b.header[cols["baseline"]]) if "baseline" in cols else ""
             out.append(Target(
-                plan_id, indicator, value, cell("unit"), cell("baseline", rawc),
-                _year(b.header[cols["baseline"]]) if "baseline" in cols else "", _year(b.header[t]),
-                cell("nature"), domain, b.table, int(number.group()) if number else b.row, marks,
-                "table", b.section, b.start, b.end,
+                plan_id, indicator, value, unit=cell("unit"), baseline=cell("baseline", rawc),
+                baseline_year=base_year, target_year=_year(b.header[t]), nature=cell("nature"), domain=domain,
+                table=b.table, row=int(number.group()) if number else b.row, marks=marks, source="table",
+                section=b.section, start=b.start, end=b.end, table_start=b.table_start,
             ))
     return out
 
@@ -190,7 +211,6 @@ _COUNT_VERBS = ("争创|创建|创成|建成|建设|新建|新增|培育|培养|
                 "认定|扶持")
 _CLS = r"(?:个|家|所|处|名|人|张|支|项|座|套|条|间|批)"
 _COUNT = rf"(?:不少于|至少|超过)?{_NUM}(?:[—\-－~～]{_NUM})?{_CLS}(?:以上|左右)?"
-_COUNT_PRE = re.compile(rf"^(?P<pre>.{{0,15}})(?P<verb>{_COUNT_VERBS})(?P<rest>.+)$")
 _ITEM_PRE = re.compile(rf"^(?P<val>{_COUNT})(?P<obj>[^\d%]{{2,40}})$")
 _ITEM_POST = re.compile(rf"^(?P<obj>[^\d%]{{2,40}}?)(?P<val>{_COUNT})$")
 _FACILITY = r"(?:中心|医院|院区|项目|基地|平台|系统|大楼|综合楼|学院|卫生院|卫生室|实验室)"
@@ -199,8 +219,8 @@ _DONE_POST = re.compile(rf"^(?P<ind>[^\d]{{2,60}}?{_FACILITY})(?P<val>{_DONE})$"
 _DONE_PRE = re.compile(rf"^(?P<val>{_DONE})(?P<ind>[^\d]{{2,40}}{_FACILITY})$")
 _CTX = re.compile(rf"^(?:力争|争取|计划)?(?P<past>截至|截止)?(?:到|至|于|在)?(?P<y>(?:19|20)\d{{2}})年"
                   rf"(?P<s>年底前|底前|底|末|前|以前)?|^“?(?P<p>十[{_CN}]五)”?(?:期间|时期|末)")
-_LEAD = re.compile(r"^(?:其中|并且|并|且|同时|确保|力争|争取|努力|使|让|将|把|实现|达到)+")
-_TAIL = re.compile(r"(?:分别|均|都|全部|力争|争取|要|应|将|稳步|逐步|能够|能|可|继续|持续|进一步|基本)+$")
+_LEAD = re.compile(r"^(?:其中|并且|并(?!发)|且|同时|确保|力争|争取|努力|使(?!用)|让|将|把|实现|达到)+")
+_TAIL = re.compile(r"(?:分别|均|都|全部|力争|争取|将|稳步|逐步|能够|继续|持续|进一步|基本)+$")
 _LABEL = re.compile(r"^(?P<label>[^：:。，,；;]{2,40})[：:]")
 
 
@@ -215,8 +235,7 @@ def _clauses(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     out, depth, start = [], 0, lo
     for i in range(lo, hi + 1):
         ch = text[i] if i < hi else "，"
-        depth += ch in "（(“" and 1 or 0
-        depth -= ch in "）)”" and 1 or 0
+        depth += int(ch in "（(“") - int(ch in "）)”")
         if (ch in "，,；;" and depth <= 0) or i == hi:
             s, e = start, i
             while s < e and text[s].isspace():
@@ -228,13 +247,16 @@ def _clauses(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
 
 
 def _clean_ind(ind: str, longest: int = 40) -> str:
+    """The noun phrase before the verb, without connectives and adverbs; "" when implausible or past."""
+    if re.search(r"已经?$|曾$", ind.strip()):
+        return ""
     ind = _LEAD.sub("", _TAIL.sub("", ind.strip())).strip("“”、 ")
-    return ind if 2 <= len(ind) <= longest and re.search(r"[\u4e00-\u9fff]", ind) and "已" not in ind else ""
+    return ind if 2 <= len(ind) <= longest and re.search(r"[\u4e00-\u9fff]", ind) else ""
 
 
 def _measure(clause: str, label: str) -> tuple[str, str] | None:
     for kind, pat in _MEASURES:
-        m = pat.match(clause) or pat.match(re.sub(r"[（(][^（）()]*[）)]$", "", clause))
+        m = pat.match(clause)
         if not m:
             continue
         ind = _clean_ind(m.group("ind"))
@@ -250,27 +272,30 @@ def _measure(clause: str, label: str) -> tuple[str, str] | None:
 
 
 def _count(clause: str, verb: str = "") -> tuple[str, list[tuple[str, str]]] | None:
-    """ "争创5个X" / "建设X3个" / "培育10个X、100个Y" → (verb, [(indicator, value)])."""
-    pre, rest = "", clause
-    if not verb:
-        m = _COUNT_PRE.match(clause)
-        if not m or re.search(r"\d", m.group("pre")):
-            return None
-        pre, verb, rest = m.group("pre"), m.group("verb"), m.group("rest")
-    bound = re.search(r"(?:至少|不少于)$", pre)
-    head = pre[: bound.start()] if bound else pre
-    head = _TAIL.sub("", head) if head.startswith("每") else ""
-    for items in (rest.split("、"), [rest]):
-        found = []
-        for item in items:
-            m = _ITEM_PRE.match(item) or _ITEM_POST.match(item)
-            if not m:
-                break
-            obj = m.group("obj").strip("，、 ")
-            found.append((f"{head}{verb}{obj}", (bound.group() + verb if bound else "") + m.group("val")))
-        else:
-            if found and all(2 <= len(i) <= 50 for i, _ in found):
-                return verb, found
+    """ "争创5个X" / "建设X3个" / "培育10个X、100个Y" → (verb, [(indicator, value)]).
+
+    With verb given the clause continues a list ("…1个，中医学术流派工作室1个"). Otherwise every count
+    verb in the first 15 characters is tried, the latest first.
+    """
+    starts = [(clause[: m.start()], m.group(), clause[m.end() :]) for m in re.finditer(_COUNT_VERBS, clause)]
+    tries = [("", verb, clause)] if verb else [t for t in reversed(starts) if len(t[0]) <= 15]
+    for pre, verb_, rest in tries:
+        if re.search(r"\d", pre):
+            continue
+        bound = re.search(r"(?:至少|不少于)$", pre)
+        head = pre[: bound.start()] if bound else pre
+        head = _TAIL.sub("", head) if head.startswith("每") else ""
+        for items in (rest.split("、"), [rest]):
+            found = []
+            for item in items:
+                m = _ITEM_PRE.match(item) or _ITEM_POST.match(item)
+                if not m:
+                    break
+                obj = m.group("obj").strip("，、 ")
+                found.append((f"{head}{verb_}{obj}", (bound.group() + verb_ if bound else "") + m.group("val")))
+            else:
+                if found and all(2 <= len(i) <= 50 for i, _ in found):
+                    return verb_, found
     return None
 
 
@@ -295,6 +320,7 @@ def _prose_targets(plan_id: str, raw: str, blocks: list[Block], base_year: int) 
             year, past, prev, verb = "", False, "", ""
             for c_lo, c_hi in _clauses(text, s_lo, s_hi):
                 clause = text[c_lo:c_hi].rstrip("。！？!?")
+                clause = re.sub(r"(?<=.)[（(][^（）()]*[）)]$", "", clause)  # 1500张（其中…）, …（牵头…）
                 ctx = _CTX.match(clause)
                 if ctx:
                     if ctx.group("p"):
@@ -324,8 +350,9 @@ def _prose_targets(plan_id: str, raw: str, blocks: list[Block], base_year: int) 
                         found, kind = [(_clean_ind(m.group("ind"), 60), m.group("val"))], "done"
                 prev = kind
                 for ind, val in found:
+                    cite = 0 if label and s_lo == lo else s_lo  # a 专栏 item's first sentence cites its name
                     out.append(Target(plan_id, ind, val, target_year=year, marks=marks, source=source,
-                                      section=b.section, start=b.pos[s_lo], end=b.pos[s_hi - 1] + 1))
+                                      section=b.section, start=b.pos[cite], end=b.pos[s_hi - 1] + 1))
     return out
 
 
@@ -345,54 +372,6 @@ def extract_targets(plan_id: str, raw: str, blocks: list[Block]) -> list[Target]
 
 # ---------------------------------------------------------------- duties
 
-_ROLE = re.compile(r"(?P<role>牵头|主责|责任|负责|参与|配合|协办|协同|协助)(?:部门|单位)?[:：]")
-_ROLES = {"牵头": "lead", "主责": "lead", "责任": "responsible", "负责": "responsible"}
-_UNITS = r"[^，。；;（）()由]{2,80}?"
-_FREE_LEAD = re.compile(rf"由(?P<lead>{_UNITS})牵头(?:[，,](?P<part>{_UNITS})(?:配合|参与|协助))?")
-_FREE_RESP = re.compile(rf"由(?P<resp>{_UNITS})(?:分别|共同)?负责")
-_BARE_RESP = re.compile(r"^(?P<resp>.+?)(?:分别|共同|按职责分工|按职责)?负责$")
-
-
-def _brackets(text: str) -> list[tuple[int, int]]:
-    """Spans of top-level bracket groups, （ and ( interchangeable (notes mix them)."""
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "（(":
-            start = i if depth == 0 else start
-            depth += 1
-        elif ch in "）)" and depth:
-            depth -= 1
-            if depth == 0:
-                out.append((start, i + 1))
-    return out
-
-
-def _note(content: str) -> dict[str, tuple[str, ...]] | None:
-    """Parse the inside of a （…） note into roles, or None when it is not a responsibility note."""
-    roles: dict[str, tuple[str, ...]] = {}
-    labels = list(_ROLE.finditer(content))
-    if labels and not content[: labels[0].start()].strip():
-        for n, m in enumerate(labels):
-            end = labels[n + 1].start() if n + 1 < len(labels) else len(content)
-            role = _ROLES.get(m.group("role"), "participants")
-            roles[role] = roles.get(role, ()) + split_units(content[m.end():end])
-        return roles if any(roles.values()) else None
-    for pat in (_FREE_LEAD, _FREE_RESP, _BARE_RESP):
-        m = pat.fullmatch(content.strip("。 ")) or (pat.fullmatch("由" + content.strip("。 ")) if pat is _FREE_LEAD
-                                                    else None)
-        if m:
-            return _free(m)
-    return None
-
-
-def _free(m: re.Match) -> dict[str, tuple[str, ...]] | None:
-    """Roles from a "由X牵头，Y配合" / "X负责" phrase; every unit must look like a government body."""
-    groups = {"lead": "lead", "part": "participants", "resp": "responsible"}
-    roles = {groups[k]: split_units(v) for k, v in m.groupdict().items() if v}
-    units = [u for us in roles.values() for u in us]
-    return roles if units and all(looks_like_body(u) for u in units) else None
-
-
 def _duty(plan_id: str, b: Block, roles: dict, start: int, end: int) -> Duty:
     return Duty(plan_id, b.section[-1] if b.section else "", b.section, roles.get("lead", ()),
                 roles.get("participants", ()), roles.get("responsible", ()), start, end)
@@ -405,7 +384,7 @@ def _row_duty(plan_id: str, b: Block) -> Duty | None:
     for h, c in zip(b.header, b.cells):
         m = re.search(r"牵头|主责|责任|负责|参与|配合|协办|协同|协助", h)
         if m and re.search(r"部门|单位|处室", h):
-            role = _ROLES.get(m.group(), "participants")
+            role = ROLES.get(m.group(), "participants")
             roles[role] = roles.get(role, ()) + split_units(c)
         elif not task and c and not re.fullmatch(r"[\d*.]+", c) and re.search(r"任务|事项|工作|内容|项目|措施|名称", h):
             task = c
@@ -425,20 +404,18 @@ def extract_duties(plan_id: str, raw: str, blocks: list[Block]) -> list[Duty]:
             continue
         if not b.pos:
             continue
-        taken: list[tuple[int, int]] = []
-        for lo, hi in _brackets(b.text):
-            roles = _note(b.text[lo + 1 : hi - 1])
+        found: list[tuple[int, int, dict]] = []
+        for lo, hi in note_spans(b.text):
+            roles = parse_note(b.text[lo + 1 : hi - 1])
             if roles:
-                taken.append((lo, hi))
-                out.append(_duty(plan_id, b, roles, b.pos[lo], b.pos[hi - 1] + 1))
-        for pat in (_FREE_LEAD, _FREE_RESP):
+                found.append((lo, hi, roles))
+        for pat in (FREE_LEAD, FREE_RESP):  # "由区民政局牵头" in running text
             for m in pat.finditer(b.text):
-                if any(lo <= m.start() < hi for lo, hi in taken):
-                    continue
-                roles = _free(m)
-                if roles:
-                    taken.append(m.span())
-                    out.append(_duty(plan_id, b, roles, b.pos[m.start()], b.pos[m.end() - 1] + 1))
+                roles = free_roles(m)
+                if roles and not any(lo <= m.start() < hi for lo, hi, _ in found):
+                    found.append((m.start(), m.end(), roles))
+        for lo, hi, roles in sorted(found, key=lambda f: f[0]):
+            out.append(_duty(plan_id, b, roles, b.pos[lo], b.pos[hi - 1] + 1))
     return out
 
 
@@ -493,6 +470,14 @@ def _overlap(q: str, ind: str) -> int:
         ind = ind.replace(best, "|", 1)
 
 
+def _names_measure(q: str, ind: str) -> bool:
+    """The question must name what is measured — the indicator's head noun at its end (…护士数, …比例)
+    — not just share a hospital or place name with it."""
+    tail = ind[-5:]
+    return any(tail[i : i + n] in q and tail[i : i + n] not in _GENERIC
+               for n in (4, 3, 2) for i in range(len(tail) - n + 1))
+
+
 def match_indicator(question: str, targets: list[Target]) -> list[Target]:
     """Targets whose indicator the question names, best first; [] when none is plausible.
 
@@ -504,8 +489,9 @@ def match_indicator(question: str, targets: list[Target]) -> list[Target]:
     q = "|".join([q, *extra])
     scored = []
     for n, t in enumerate(targets):
-        score = _overlap(q, _norm(t.indicator))
-        if score >= 2:
+        ind = _norm(t.indicator)
+        score = _overlap(q, ind)
+        if score >= 3 and _names_measure(q, ind):
             scored.append((-score, _SOURCE_RANK.get(t.source, 3), n, t))
     if not scored:
         return []

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .chunking import Chunk, ChunkSettings, chunk_blocks
+from .facts import Duty, Target, extract_duties, extract_targets
 from .meta import Plan, override, plan_metadata
 from .parse import parse_blocks
 
@@ -25,6 +26,8 @@ class Document:
     plan: Plan
     text: str
     chunks: tuple[Chunk, ...]
+    targets: tuple[Target, ...] = ()
+    duties: tuple[Duty, ...] = ()
 
 
 def decode(data: bytes, name: str) -> str:
@@ -136,8 +139,11 @@ def file_text(path: Path) -> str:
 
 
 def document_from_text(plan: Plan, text: str, settings: ChunkSettings) -> Document:
-    chunks = chunk_blocks(plan.id, parse_blocks(text, plan.title), settings)
-    return Document(plan, text, tuple(chunks))
+    """Parse once; chunks for search, targets and duties for exact answers."""
+    blocks = parse_blocks(text, plan.title)
+    chunks = chunk_blocks(plan.id, blocks, settings)
+    return Document(plan, text, tuple(chunks), tuple(extract_targets(plan.id, text, blocks)),
+                    tuple(extract_duties(plan.id, text, blocks)))
 
 
 def read_document(path: Path, settings: ChunkSettings, extra: dict | None = None) -> Document:

@@ -47,6 +47,7 @@ class Block:
     header: tuple[str, ...] = ()
     cells: tuple[str, ...] = ()
     row: int = 0
+    table_start: int = 0  # row blocks: where the table (caption, else header) begins in the raw text
 
 
 def clean_line(line: str, base: int) -> tuple[str, array]:
@@ -91,7 +92,10 @@ def heading_of(text: str, raw_line: str = "") -> tuple[int, str] | None:
         if len(title) > _MAX_HEADING:
             if cut is None and level in (3, 4) and len(text) <= 60:
                 return level, title
-            return None
+            if level != 5 or not pat.pattern.startswith("^\\d"):
+                return None
+            clause = re.split(r"[，,；;]", title)[0]  # a numbered task whose first sentence runs on
+            title = clause if len(clause) <= _MAX_HEADING else clause[:24] + "…"
         if len(title) <= len(m.group().strip()):
             return None
         return level, title
@@ -200,8 +204,9 @@ def _line_table(lines: list[_Line], i: int) -> tuple[list[list[tuple[str, int, i
     return (rows, j) if len(rows) >= 2 else None
 
 
-def _table_blocks(rows, title: str, section: tuple[str, ...]) -> list[Block]:
+def _table_blocks(rows, title: str, section: tuple[str, ...], caption_start: int | None) -> list[Block]:
     header = tuple(c[0] for c in rows[0])
+    table_start = caption_start if caption_start is not None else min(c[1] for c in rows[0])
     blocks, group = [], ""
     for n, row in enumerate(rows[1:], start=1):
         cells = [c[0] for c in row] + [""] * (len(header) - len(row))
@@ -213,7 +218,7 @@ def _table_blocks(rows, title: str, section: tuple[str, ...]) -> list[Block]:
         text = "；".join(f"{h} {c}" if h else c for h, c in zip(header, cells) if c)
         blocks.append(
             Block("row", f"{title}：{text}", start, end, section, table=title,
-                  header=header, cells=tuple(cells), row=n)
+                  header=header, cells=tuple(cells), row=n, table_start=table_start)
         )
     return blocks
 
@@ -224,7 +229,7 @@ def parse_blocks(raw: str, title: str = "") -> list[Block]:
     stack: list[tuple[int, str]] = []
     blocks: list[Block] = []
     para: list[_Line] = []
-    prev_text = ""
+    prev_text, prev_start = "", 0
 
     def section() -> tuple[str, ...]:
         return tuple(t for _, t in stack)
@@ -249,8 +254,9 @@ def parse_blocks(raw: str, title: str = "") -> list[Block]:
         if table:
             flush()
             rows, i = table
-            caption = prev_text if prev_text and len(prev_text) <= 50 and "。" not in prev_text else "表格"
-            blocks.extend(_table_blocks(rows, caption, section()))
+            has_caption = bool(prev_text) and len(prev_text) <= 50 and "。" not in prev_text
+            blocks.extend(_table_blocks(rows, prev_text if has_caption else "表格", section(),
+                                        prev_start if has_caption else None))
             prev_text = ""
             continue
         head = heading_of(ln.text, ln.raw)
@@ -273,7 +279,7 @@ def parse_blocks(raw: str, title: str = "") -> list[Block]:
         else:
             flush()
             para.append(ln)
-        prev_text = ln.text
+        prev_text, prev_start = ln.text, (ln.pos[0] if ln.pos else ln.start)
         i += 1
     flush()
     return blocks

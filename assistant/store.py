@@ -1,8 +1,8 @@
 """The index on disk: a folder of plain files, written atomically, refused when it does not match.
 
 Layout: ``manifest.json`` (format version, embedder, dimension, chunking, plans), ``plans/<id>.txt``
-(the exact text that citation offsets refer to), ``chunks.jsonl``, ``vectors.faiss``, ``bm25/`` and
-``terms.json`` (document frequencies). Nothing is pickled.
+(the exact text that citation offsets refer to), ``chunks.jsonl``, ``vectors.faiss``, ``bm25/``,
+``terms.json`` (document frequencies), ``targets.jsonl`` and ``duties.jsonl``. Nothing is pickled.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk
+from .facts import Duty, Target
 from .meta import Plan
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 
 
@@ -81,7 +82,7 @@ def write_lock(index_dir: Path):
 
 
 def save_index(index_dir: Path, manifest: Manifest, texts: dict[str, str], chunks: list[Chunk],
-               vectors: np.ndarray, token_lists: list[list[str]]) -> None:
+               vectors: np.ndarray, token_lists: list[list[str]], facts: dict[str, list] | None = None) -> None:
     """Write every file into a temporary folder, then swap it in, so a crash leaves the old index."""
     import bm25s
     import faiss
@@ -96,6 +97,10 @@ def save_index(index_dir: Path, manifest: Manifest, texts: dict[str, str], chunk
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for c in chunks:
                 fh.write(json.dumps(chunk_to_json(c), ensure_ascii=False) + "\n")
+        for name, records in (facts or {}).items():
+            with open(tmp / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+                for r in records:
+                    fh.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
         index = faiss.IndexFlatIP(manifest.dim)
         if len(vectors):
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
@@ -166,6 +171,9 @@ def load_files(index_dir: Path, manifest: Manifest):
         vectors = faiss.read_index(str(index_dir / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(index_dir / "bm25"))
         terms = json.loads((index_dir / "terms.json").read_text(encoding="utf-8"))
+        facts = {name: [cls(**_tuples(json.loads(line))) for line in
+                        (index_dir / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if line]
+                 for name, cls in (("targets", Target), ("duties", Duty))}
         texts = {p.id: (index_dir / "plans" / f"{p.id}.txt").read_text(encoding="utf-8") for p in manifest.plans}
     except Exception as exc:  # any unreadable file means the same thing to the user
         raise IndexProblem(f"index {index_dir} is incomplete or corrupt ({exc}). " + REBUILD.format(dir=index_dir)) from exc
@@ -174,4 +182,8 @@ def load_files(index_dir: Path, manifest: Manifest):
             f"index {index_dir} is inconsistent: {vectors.ntotal} vectors of dimension {vectors.d} for "
             f"{len(chunks)} chunks (manifest says {manifest.dim}). " + REBUILD.format(dir=index_dir)
         )
-    return chunks, vectors, bm25, terms, texts
+    return chunks, vectors, bm25, terms, texts, facts
+
+
+def _tuples(d: dict) -> dict:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}

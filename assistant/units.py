@@ -1,4 +1,4 @@
-"""Government unit names: split responsibility lists and compare names across abbreviations.
+"""Government unit names: responsibility notes, unit lists and comparing names across abbreviations.
 
 Plans name the same body in several ways (区卫生健康局 / 区卫健局, 区发展和改革委员会 / 区发展改革委 /
 区发展和改革局) and users use the short forms. Names are compared through a canonical key built from the
@@ -73,15 +73,15 @@ def _plain(name: str) -> str:
     return re.sub(r"[\s\u3000“”\"']", "", unicodedata.normalize("NFKC", name))
 
 
-def _parse(name: str) -> tuple[str, str]:
-    """(level, canonical body): 区/市/县 … and the abbreviated name without place or party marker."""
+def _parse(name: str) -> tuple[str, str, str]:
+    """(level, place, canonical body): 区/市/县, a named place (张店区) and the abbreviated name."""
     s = _plain(name)
     for full, short in STEMS:
         s = re.sub(full, short, s)
-    level = ""
+    level = place = ""
     m = None if s.startswith("各") else _PLACE.match(s)
     if m and len(m.group()) < len(s) and not _NOT_PLACE.search(m.group()) and s[m.end()] not in "场政域容直级":
-        level, s = m.group()[-1], s[m.end():]
+        level, place, s = m.group()[-1], m.group(), s[m.end():]
     m = _LEVEL.match(s)
     if m and len(s) > 1:
         level, s = level or m.group(1), s[1:]
@@ -91,12 +91,12 @@ def _parse(name: str) -> tuple[str, str]:
     m = re.match(r"^(.+?)委(?=$|[\u4e00-\u9fa5]{2,4}分局$)", s)
     if m and m.group(1) not in _TRUE_COMMITTEES and not m.group(1).endswith("管"):
         s = f"{m.group(1)}局{s[m.end():]}"
-    return level, s
+    return level, place, s
 
 
 def normalise_unit(name: str) -> str:
     """Canonical key for comparing unit names: 区卫生健康局 and 卫健委 both give 卫健局."""
-    return _parse(name)[1]
+    return _parse(name)[2]
 
 
 def _stem(body: str) -> str:
@@ -109,8 +109,8 @@ def unit_matches(query: str, unit: str) -> bool:
     The level (区/市/县) only has to agree when both sides state it; a 分局 of a higher-level bureau
     (市医疗保障局张店分局) answers to the bureau's name at any level.
     """
-    q_level, q = _parse(query)
-    u_level, u = _parse(unit)
+    q_level, q_place, q = _parse(query)
+    u_level, _, u = _parse(unit)
     if len(q) < 2 or not u:
         return False
     branch = _BRANCH.match(u)
@@ -118,7 +118,7 @@ def unit_matches(query: str, unit: str) -> bool:
         return False
     if q == u or q == _stem(u):
         return True
-    if branch:
+    if branch and (not q_place or q_place[:2] in u[len(branch.group(1)) :]):
         base = branch.group(1)
         return q in (base, _stem(base))
     return False
@@ -154,3 +154,53 @@ def split_units(text: str) -> tuple[str, ...]:
         if piece:
             out.append(piece)
     return tuple(out)
+
+
+# ---------------------------------------------------------------- responsibility notes
+
+_ROLE = re.compile(r"(?P<role>牵头|主责|责任|负责|参与|配合|协办|协同|协助)(?:部门|单位)?[:：]")
+ROLES = {"牵头": "lead", "主责": "lead", "责任": "responsible", "负责": "responsible"}
+_UNITS = r"[^，。；;（）()由]{2,80}?"
+FREE_LEAD = re.compile(rf"由(?P<lead>{_UNITS})牵头(?:[，,](?P<part>{_UNITS})(?:配合|参与|协助))?")
+FREE_RESP = re.compile(rf"由(?P<resp>{_UNITS})(?:分别|共同)?负责")
+_BARE_RESP = re.compile(r"^(?P<resp>.+?)(?:分别|共同|按职责分工|按职责)?负责$")
+
+
+def note_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of top-level bracket groups, （ and ( interchangeable (notes mix them)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "（(":
+            start = i if depth == 0 else start
+            depth += 1
+        elif ch in "）)" and depth:
+            depth -= 1
+            if depth == 0:
+                out.append((start, i + 1))
+    return out
+
+
+def parse_note(content: str) -> dict[str, tuple[str, ...]] | None:
+    """Parse the inside of a （…） note into roles, or None when it is not a responsibility note."""
+    roles: dict[str, tuple[str, ...]] = {}
+    labels = list(_ROLE.finditer(content))
+    if labels and not content[: labels[0].start()].strip():
+        for n, m in enumerate(labels):
+            end = labels[n + 1].start() if n + 1 < len(labels) else len(content)
+            role = ROLES.get(m.group("role"), "participants")
+            roles[role] = roles.get(role, ()) + split_units(content[m.end():end])
+        return roles if any(roles.values()) else None
+    content = content.strip("。 ")
+    for text, pat in ((content, FREE_LEAD), ("由" + content, FREE_LEAD), (content, FREE_RESP), (content, _BARE_RESP)):
+        m = pat.fullmatch(text)
+        if m:
+            return free_roles(m)
+    return None
+
+
+def free_roles(m: re.Match) -> dict[str, tuple[str, ...]] | None:
+    """Roles from a "由X牵头，Y配合" / "X负责" phrase; every unit must look like a government body."""
+    groups = {"lead": "lead", "part": "participants", "resp": "responsible"}
+    roles = {groups[k]: split_units(v) for k, v in m.groupdict().items() if v}
+    units = [u for us in roles.values() for u in us]
+    return roles if units and all(looks_like_body(u) for u in units) else None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 TYPES = ("target", "responsibility", "fact", "locate", "compare", "unanswerable")
 KS = (1, 3, 5)
-MODES = ("bm25", "dense", "hybrid")
+MODES = ("bm25", "dense", "hybrid", "full")  # full = hybrid passages + structured facts
 
 
 def norm(text: str) -> str:
@@ -93,7 +93,7 @@ def evidence_rank(item: Item, quotes: list[str]) -> int | None:
     return max(ranks)
 
 
-def run_items(assistant, items: list[Item], mode: str = "hybrid") -> list[Result]:
+def run_items(assistant, items: list[Item], mode: str = "full") -> list[Result]:
     from assistant import QuestionError
 
     out = []
@@ -187,6 +187,6 @@ def format_failures(rep: dict, limit: int = 40) -> str:
     return "\n".join(out)
 
 
-def evaluate(assistant, path: str | Path, modes=("hybrid",)) -> dict[str, dict]:
+def evaluate(assistant, path: str | Path, modes=("full",)) -> dict[str, dict]:
     items = load_items(path)
     return {mode: report(run_items(assistant, items, mode)) for mode in modes}

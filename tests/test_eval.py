@@ -50,7 +50,7 @@ def test_load_items_names_a_bad_line(tmp_path):
 def test_gate_on_the_known_answer_set(assistant):
     """Fails when answer accuracy or evidence hit@5 falls below the stored thresholds."""
     gate = json.loads((EVAL / "thresholds.json").read_text(encoding="utf-8"))
-    overall = evaluate(assistant, EVAL / "questions.jsonl")["hybrid"]["overall"]
+    overall = evaluate(assistant, EVAL / "questions.jsonl")["full"]["overall"]
     print(f"\neval: accuracy {overall['accuracy']:.3f}  hit@5 {overall['hit'][5]:.3f}")
     assert overall["accuracy"] >= gate["accuracy"]
     assert overall["hit"][5] >= gate["hit@5"]
@@ -63,8 +63,8 @@ def test_eval_cli_compare_prints_three_modes(index_dir, tmp_path):
     out = tmp_path / "r.json"
     res = CliRunner().invoke(cli, ["eval", str(q), "--index", str(index_dir), "--compare", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert "bm25" in res.output and "dense" in res.output and "hybrid" in res.output
-    assert set(json.loads(out.read_text(encoding="utf-8"))) == {"bm25", "dense", "hybrid"}
+    assert "bm25" in res.output and "dense" in res.output and "hybrid" in res.output and "full" in res.output
+    assert set(json.loads(out.read_text(encoding="utf-8"))) == {"bm25", "dense", "hybrid", "full"}
 
 
 def test_question_file_is_valid():

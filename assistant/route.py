@@ -1,0 +1,220 @@
+"""Question routing over structured facts: targets, responsibilities, a unit's tasks, comparisons.
+
+Each function returns lines of answer text with the spans they cite, or None to fall back to passage
+search. They are pure over the fact lists; ``core.Assistant`` turns spans into citations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .facts import Duty, Target, match_indicator
+from .units import normalise_unit, unit_matches
+
+TARGET_Q = re.compile(r"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|几[个家所张人]|多高|多大|"
+                      r"how (many|much|high)|target|goal|aim|rate|ratio|number of|per ", re.I)
+DUTY_Q = re.compile(r"谁|哪个部门|哪些部门|哪些单位|什么部门|牵头|负责|责任单位|参与|配合|分工|"
+                    r"who|which (department|unit|agenc|bureau)|lead|responsib|in charge|take part|involved", re.I)
+UNIT_TASKS_Q = re.compile(r"(参与|牵头|负责|承担)(了)?(哪些|什么|几项)|哪些(任务|工作|事项)|"
+                          r"what (tasks|work)|which tasks", re.I)
+COMPARE_Q = re.compile(r"各地|各区|分别|对比|比较|相比|哪个(区|市|县|规划)更|两个?规划|几个规划|"
+                       r"compare|comparison|each (plan|district|city)|both plans|across", re.I)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A passage to cite: plan, raw offsets, and the offsets of the answering part inside it."""
+
+    plan: str
+    start: int
+    end: int
+    mark: tuple[int, int]
+
+
+def classify(question: str) -> str:
+    """duty | unit_tasks | compare | target | passage — from the question's own wording."""
+    if UNIT_TASKS_Q.search(question):
+        return "unit_tasks"
+    if DUTY_Q.search(question):
+        return "duty"
+    if COMPARE_Q.search(question) and TARGET_Q.search(question):
+        return "compare"
+    if TARGET_Q.search(question):
+        return "target"
+    return "passage"
+
+
+def _value(t: Target) -> str:
+    unit = t.unit if t.unit and t.unit not in t.value and not t.unit.startswith("/") else ""
+    return f"{t.value}{unit}" if re.match(r"^[\d.＞＜<>≤≥]+$", t.value.replace(" ", "")) else t.value
+
+
+def target_line(t: Target, english: bool = False) -> str:
+    """One target in words an official can paste: indicator, target, baseline, nature, source."""
+    year = t.target_year or ""
+    parts = [f"{t.indicator}：{year}目标 {_value(t)}" if year else f"{t.indicator}：目标 {_value(t)}"]
+    if t.unit and t.unit.startswith("/"):
+        parts[0] += f"（单位 {t.unit}）"
+    if t.baseline and t.baseline not in ("-", "--", "—"):
+        parts.append(f"{t.baseline_year}基期 {t.baseline}" if t.baseline_year else f"基期 {t.baseline}")
+    if t.nature:
+        parts.append(t.nature)
+    where = f"{t.table}第{t.row}项" if t.source == "table" and t.row else ("专栏" if t.source == "box" else "正文")
+    return "，".join(parts) + f"（{where}）"
+
+
+def pick_targets(question: str, targets: list[Target]) -> list[Target]:
+    """The records of the best-matching indicator (table first, then prose), or [] if none fits."""
+    ranked = match_indicator(question, targets)
+    if not ranked:
+        return []
+    best = _key(ranked[0].indicator)
+    same = [t for t in ranked if _key(t.indicator) == best]
+    same.sort(key=lambda t: (t.plan, t.source != "table", t.start))
+    return same
+
+
+def _key(indicator: str) -> str:
+    return re.sub(r"[\s（）()]", "", indicator)
+
+
+def duty_line(d: Duty) -> str:
+    """Lead and participating units exactly as listed (every one of them)."""
+    parts = []
+    if d.lead:
+        parts.append("牵头：" + "、".join(d.lead))
+    if d.participants:
+        parts.append("参与：" + "、".join(d.participants))
+    if d.responsible:
+        parts.append("责任单位：" + "、".join(d.responsible))
+    task = f"“{d.task}”" if d.task else "该项任务"
+    return f"{task}——" + "；".join(parts) + "。"
+
+
+def duties_of_unit(question: str, duties: list[Duty]) -> tuple[str, list[tuple[Duty, str]]] | None:
+    """Every task a unit named in the question leads, takes part in, or is responsible for."""
+    units = sorted({u for d in duties for u in (*d.lead, *d.participants, *d.responsible)}, key=len, reverse=True)
+    q = re.sub(r"\s", "", question)
+    named = next((u for u in units if normalise_unit(u) and normalise_unit(u) in normalise_unit(q)), None)
+    if named is None:
+        for token in re.findall(r"[\u4e00-\u9fff]{2,12}?(?:局|委|办|部|院|中心|分局|政府)", q):
+            named = next((u for u in units if unit_matches(token, u)), None)
+            if named:
+                break
+    if named is None:
+        return None
+    found = []
+    for d in duties:
+        role = ("牵头" if any(unit_matches(named, u) for u in d.lead) else
+                "参与" if any(unit_matches(named, u) for u in d.participants) else
+                "责任单位" if any(unit_matches(named, u) for u in d.responsible) else "")
+        if role:
+            found.append((d, role))
+    return (named, found) if found else None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A structured answer: lines (each ending in its own [n] markers) and the spans they cite."""
+
+    kind: str
+    lines: tuple[str, ...]
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Where a retrieved chunk sits, for finding the duty note a question is about."""
+
+    plan: str
+    section: tuple[str, ...]
+    start: int
+    end: int
+
+
+def target_span(t: Target) -> Span:
+    """A table row is quoted from its table's caption, so the years in the header are in the quote."""
+    start = t.table_start if t.source == "table" and t.table_start and t.start - t.table_start < 4000 else t.start
+    return Span(t.plan, start, t.end, (t.start, t.end))
+
+
+def answer_targets(query: str, kind: str, targets: list[Target], plan_order: list[str],
+                   titles: dict[str, str], named: bool) -> Reply | None:
+    """Target (one plan) or comparison (several plans) answers from target records."""
+    recs = pick_targets(query, targets)
+    if not recs:
+        return None
+    plans = [p for p in plan_order if any(t.plan == p for t in recs)]
+    spans: list[Span] = []
+    lines: list[str] = []
+
+    def cite(t: Target) -> str:
+        spans.append(target_span(t))
+        return f"[{len(spans)}]"
+
+    if kind == "compare" or (not named and len(plans) > 1):
+        for p in plans:
+            best = next(t for t in recs if t.plan == p)
+            lines.append(f"《{titles[p]}》：{target_line(best)}{cite(best)}")
+        return Reply("compare", tuple(lines), tuple(spans))
+    for p in plans:
+        mine = [t for t in recs if t.plan == p]
+        head = f"《{titles[p]}》" if len(plans) > 1 else ""
+        table = [t for t in mine if t.source == "table"]
+        prose = [t for t in mine if t.source != "table"]
+        for t in table[:2]:
+            lines.append(f"{head}{target_line(t)}{cite(t)}")
+        values = {re.sub(r"\s", "", t.value) for t in table}
+        for t in prose[:2]:
+            v = re.sub(r"\s", "", t.value)
+            if table and any(v.startswith(x) or x in v for x in values):
+                continue
+            note = "（与指标表表述不同）" if table else ""
+            lines.append(f"{head}{target_line(t)}{note}{cite(t)}")
+    return Reply("target", tuple(lines), tuple(spans)) if lines else None
+
+
+def note_span(d: Duty, containers: dict[str, list[Passage]]) -> Span:
+    """Quote the note with the text just before it (usually the chunk it sits in)."""
+    around = [p for p in containers.get(d.plan, ()) if p.start <= d.start and d.end <= p.end]
+    if around:
+        best = min(around, key=lambda p: p.end - p.start)
+        return Span(d.plan, best.start, best.end, (d.start, d.end))
+    return Span(d.plan, d.start, d.end, (d.start, d.end))
+
+
+def answer_duty(query_tokens: set[str], duties: list[Duty], hits: list[Passage], titles: dict[str, str],
+                tokenize, containers: dict[str, list[Passage]]) -> Reply | None:
+    """The complete lead/participant lists of the task the question is about."""
+    best, best_score = None, 0.0
+    for d in duties:
+        score = 0.0
+        for rank, h in enumerate(hits):
+            if h.plan == d.plan and (h.section == d.section or h.start <= d.start < h.end):
+                score = max(score, 1.0 / (rank + 1))
+        words = set(tokenize(" ".join(d.section[-2:])))
+        overlap = len(words & query_tokens) / (len(query_tokens) or 1)
+        score += overlap
+        if score > best_score:
+            best, best_score = d, score
+    if best is None or best_score < 0.2:
+        return None
+    span = note_span(best, containers)
+    line = f"《{titles[best.plan]}》{duty_line(best)}[1]"
+    return Reply("duty", (line,), (span,))
+
+
+def answer_unit_tasks(question: str, duties: list[Duty], titles: dict[str, str],
+                      containers: dict[str, list[Passage]]) -> Reply | None:
+    """Every task of the unit the question names, grouped by plan, each cited."""
+    found = duties_of_unit(question, duties)
+    if not found:
+        return None
+    named, rows = found
+    lines, spans = [f"{named}承担的任务（共{len(rows)}项）："], []
+    for d, role in rows:
+        spans.append(note_span(d, containers))
+        task = d.task or "（未编号任务）"
+        lines.append(f"《{titles[d.plan]}》{task}（{role}）[{len(spans)}]")
+    return Reply("unit_tasks", tuple(lines), tuple(spans))
