@@ -18,6 +18,8 @@ MAX_SENTENCES = 3
 TARGET_CUES = re.compile(r"多少|目标|达到|指标|比例|比重|[率数]|几|how (many|much)|target|rate|number|per ", re.I)
 DUTY_CUES = re.compile(r"谁|牵头|负责|部门|单位|参与|配合|who|lead|responsib|department|agenc", re.I)
 DUTY_TEXT = re.compile(r"牵头|责任单位|负责|参与部门|配合")
+ASKS_FIGURE = re.compile(r"多少|几[个家所张人名项级岁年]|多大比例|百分之|how (many|much)|what (percentage|share|amount)", re.I)
+FIGURE = re.compile(r"\d|[一二三四五六七八九十两百千万]+[个家所张人名项级倍成]|[一二三四五六七八九十]+分之")
 
 
 @dataclass(frozen=True)
@@ -113,5 +115,7 @@ def compose(question: str, query: dict[str, float], passages: list[Passage], mul
     if max(x[2] for x in scored) < MIN_COVERAGE:
         return None
     picked = [x for x in scored if x[0] >= best[0] * 0.8][:MAX_SENTENCES]
+    if ASKS_FIGURE.search(question) and not any(FIGURE.search(x[4].text) for x in picked):
+        return None  # asked for a figure, and the best sentences give none: the plans do not state it
     picked.sort(key=lambda x: (x[3], x[4].start))
     return [(x[3], x[4]) for x in picked]

@@ -195,14 +195,21 @@ class Assistant:
         duties = [d for d in self.duties if d.plan in scoped]
         if kind == "unit_tasks":
             return route.answer_unit_tasks(q, duties, titles, self._containers)
+        if kind == "duty" and not duties and plan_ids:
+            names = "、".join(f"《{titles[p]}》" for p in plan_ids)
+            return route.Reply("duty", (f"{names}未列明各项任务的牵头或责任部门。",), (), abstained=True)
         if kind == "duty":
             names = {normalise(s) for pid in plan_ids for s in self._plan[pid].short_names}
             tokens = {tok for tok in tokenize(query) if tok not in names}
             passages = [route.Passage(c.plan, c.section, c.start, c.end) for c in (self.chunks[h.row] for h in hits)]
             return route.answer_duty(tokens, duties, passages, titles, tokenize, self._containers)
         targets = [t for t in self.targets if t.plan in scoped]
-        return route.answer_targets(self._place_free(query, plan_ids), kind, targets, [p.id for p in self.plans],
-                                    titles, bool(plan_ids))
+        topic = self._place_free(query, plan_ids)
+        if plan_ids and kind == "target":
+            absent = route.absent_indicator(topic, self.targets, titles, plan_ids, self.texts)
+            if absent:
+                return absent
+        return route.answer_targets(topic, kind, targets, [p.id for p in self.plans], titles, bool(plan_ids))
 
     def _span_citation(self, n: int, span: route.Span) -> Citation:
         plan = self._plan[span.plan]
@@ -224,6 +231,11 @@ class Assistant:
 
     def _from_reply(self, q: str, query: str, reply: route.Reply, hits, plan_ids) -> Answer:
         """Structured lines first; for targets also the passage sentences that say more."""
+        if reply.abstained:
+            english = is_english(q)
+            nearby = tuple(self._span_citation(i + 1, s) for i, s in enumerate(reply.spans))
+            text = (ABSTAIN_TEXT_EN if english else ABSTAIN_TEXT) + "\n" + "\n".join(reply.lines)
+            return Answer(q, text, True, (), nearby, tuple(plan_ids), reply.kind)
         citations = [self._span_citation(i + 1, s) for i, s in enumerate(reply.spans)]
         number_of_hit: dict[int, int] = {}
         for rank, h in enumerate(hits):

@@ -26,7 +26,8 @@ from .units import (
 )
 
 __all__ = [
-    "Duty", "Target", "extract_duties", "extract_targets", "match_indicator", "normalise_unit", "unit_matches",
+    "Duty", "Target", "extract_duties", "extract_targets", "indicator_scores", "match_indicator", "normalise_unit",
+    "unit_matches",
 ]
 
 
@@ -478,11 +479,11 @@ def _names_measure(q: str, ind: str) -> bool:
                for n in (4, 3, 2) for i in range(len(tail) - n + 1))
 
 
-def match_indicator(question: str, targets: list[Target]) -> list[Target]:
-    """Targets whose indicator the question names, best first; [] when none is plausible.
+def indicator_scores(question: str, targets: list[Target]) -> list[tuple[int, Target]]:
+    """(score, target) for every target whose indicator the question plausibly names, best first.
 
-    Scores the longest common substrings of the normalised question (plus synonyms) and indicator;
-    keeps those within 60% of the best, so "全科医生" does not bring in 执业（助理）医师数.
+    The score is the length of the longest common substrings of the normalised question (plus
+    synonyms) and the indicator, generic words counting nothing.
     """
     q = _norm(question)
     extra = [_norm(alias) for pat, alias in SYNONYMS if re.search(pat, q)]
@@ -493,7 +494,16 @@ def match_indicator(question: str, targets: list[Target]) -> list[Target]:
         score = _overlap(q, ind)
         if score >= 3 and _names_measure(q, ind):
             scored.append((-score, _SOURCE_RANK.get(t.source, 3), n, t))
+    return [(-s, t) for s, _, _, t in sorted(scored, key=lambda s: s[:3])]
+
+
+def match_indicator(question: str, targets: list[Target]) -> list[Target]:
+    """Targets whose indicator the question names, best first; [] when none is plausible.
+
+    Keeps those within 60% of the best score, so "全科医生" does not bring in 执业（助理）医师数.
+    """
+    scored = indicator_scores(question, targets)
     if not scored:
         return []
-    best = -min(s[0] for s in scored)
-    return [t for s, _, _, t in sorted(scored, key=lambda s: s[:3]) if -s >= 0.6 * best]
+    best = scored[0][0]
+    return [t for score, t in scored if score >= 0.6 * best]

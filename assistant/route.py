@@ -7,9 +7,10 @@ search. They are pure over the fact lists; ``core.Assistant`` turns spans into c
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
-from .facts import Duty, Target, match_indicator
+from .facts import Duty, Target, indicator_scores, match_indicator
 from .units import normalise_unit, unit_matches
 
 TARGET_Q = re.compile(r"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|几[个家所张人]|多高|多大|"
@@ -121,6 +122,7 @@ class Reply:
     kind: str
     lines: tuple[str, ...]
     spans: tuple[Span, ...]
+    abstained: bool = False  # the plans were checked and do not state it; lines say what they do state
 
 
 @dataclass(frozen=True)
@@ -139,12 +141,60 @@ def target_span(t: Target) -> Span:
     return Span(t.plan, start, t.end, (t.start, t.end))
 
 
+BASELINE_Q = re.compile(r"20(1\d|20)年|基期|基数|现状|目前|现在|baseline|in 20(1\d|20)", re.I)
+FUTURE_Q = re.compile(r"20(2[1-9]|3\d)|目标|要达到|要到|力争|target|goal", re.I)
+NO_VALUE = ("", "-", "--", "—", "——", "/")
+
+
+def _longest_common(a: str, b: str) -> str:
+    best = ""
+    for i in range(len(b)):
+        for j in range(i + len(best) + 1, len(b) + 1):
+            if b[i:j] in a:
+                best = b[i:j]
+            else:
+                break
+    return best
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def absent_indicator(query: str, everywhere: list[Target], titles: dict[str, str], plans: list[str],
+                     texts: dict[str, str]) -> Reply | None:
+    """The question names another plan's indicator, and the chosen plans never use its words.
+
+    Saying "not stated" is only safe when the indicator's distinctive wording (the longest run the
+    question shares with it) appears nowhere in the chosen plans' text.
+    """
+    scored = indicator_scores(query, everywhere)
+    if not scored or scored[0][1].plan in plans:
+        return None
+    score, top = scored[0]
+    name = _flat(top.indicator)
+    if score < 0.6 * len(name):
+        return None
+    shared = _longest_common(_flat(query), name)
+    if len(shared) < 4 or any(shared in _flat(texts[p]) for p in plans):
+        return None
+    names = "、".join(f"《{titles[p]}》" for p in plans)
+    line = f"{names}未提及“{top.indicator}”；《{titles[top.plan]}》有此指标：{target_line(top)}[1]"
+    return Reply("target", (line,), (target_span(top),), abstained=True)
+
+
 def answer_targets(query: str, kind: str, targets: list[Target], plan_order: list[str],
                    titles: dict[str, str], named: bool) -> Reply | None:
     """Target (one plan) or comparison (several plans) answers from target records."""
     recs = pick_targets(query, targets)
     if not recs:
         return None
+    table = [t for t in recs if t.source == "table"]
+    if named and table and BASELINE_Q.search(query) and not FUTURE_Q.search(query.replace("2020", "")):
+        if all(t.baseline.strip() in NO_VALUE for t in table):
+            t = table[0]
+            line = f"指标表中“{t.indicator}”的{t.baseline_year or '基期'}值为“{t.baseline or '空'}”，规划未给出该数值。[1]"
+            return Reply("target", (line,), (target_span(t),), abstained=True)
     plans = [p for p in plan_order if any(t.plan == p for t in recs)]
     spans: list[Span] = []
     lines: list[str] = []
@@ -189,16 +239,18 @@ def answer_duty(query_tokens: set[str], duties: list[Duty], hits: list[Passage],
     """The complete lead/participant lists of the task the question is about."""
     best, best_score = None, 0.0
     for d in duties:
-        score = 0.0
-        for rank, h in enumerate(hits):
+        rank_score = 0.0
+        for rank, h in enumerate(hits[:3]):
             if h.plan == d.plan and (h.section == d.section or h.start <= d.start < h.end):
-                score = max(score, 1.0 / (rank + 1))
+                rank_score = max(rank_score, 1.0 / (rank + 1))
         words = set(tokenize(" ".join(d.section[-2:])))
         overlap = len(words & query_tokens) / (len(query_tokens) or 1)
-        score += overlap
+        if overlap == 0 and rank_score < 1.0:
+            continue  # neither the top passage nor the task's own title is about this question
+        score = rank_score + overlap
         if score > best_score:
             best, best_score = d, score
-    if best is None or best_score < 0.2:
+    if best is None or best_score < 0.3:
         return None
     span = note_span(best, containers)
     line = f"《{titles[best.plan]}》{duty_line(best)}[1]"
