@@ -171,8 +171,8 @@ class Assistant:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         q = self.check_question(question)
-        plan_ids = self.scope(q, plans)
         query = expand(q)
+        plan_ids = self.scope(query, plans)
         hits = self.retrieve(query, plan_ids, self.settings.top_k, "hybrid" if mode == "full" else mode, timings)
         t = time.perf_counter()
         reply = self._structured(q, query, plan_ids, hits) if mode == "full" else None
@@ -192,6 +192,8 @@ class Assistant:
             return None
         scoped = set(plan_ids) or set(self._plan)
         titles = {p.id: p.title for p in self.plans}
+        if kind == "meta":
+            return route.answer_meta([p for p in self.plans if p.id in scoped], self.texts)
         duties = [d for d in self.duties if d.plan in scoped]
         if kind == "unit_tasks":
             return route.answer_unit_tasks(q, duties, titles, self._containers)
@@ -260,7 +262,7 @@ class Assistant:
         if len(plans) == 1:
             title = self._plan[next(iter(plans))].title
             head = f"According to 《{title}》:\n" if english else f"据《{title}》：\n"
-        where = "；".join(f"[{c.n}] {c.title} › {c.section}" for c in citations[: max(len(reply.spans), 1)][:5])
+        where = "；".join(_label(c) for c in citations[: max(len(reply.spans), 1)][:5])
         text = head + "\n".join(lines) + ("\nSources: " if english else "\n出处：") + where
         return Answer(q, text, False, tuple(citations), (), tuple(plan_ids), reply.kind)
 
@@ -297,6 +299,11 @@ class Assistant:
         title = passages[picked[0][0]].plan_title
         head = "" if multi else (f"According to 《{title}》:\n" if english else f"据《{title}》：\n")
         used = sorted({rank for rank, _ in picked})
-        where = "；".join(f"[{r + 1}] {citations[r].title} › {citations[r].section}" for r in used)
+        where = "；".join(_label(citations[r]) for r in used)
         text = head + "\n".join(lines) + ("\nSources: " if english else "\n出处：") + where
         return Answer(q, text, False, citations, (), tuple(plan_ids))
+
+
+def _label(c: Citation) -> str:
+    """[n] plan title › section path (the notice header has no section)."""
+    return f"[{c.n}] {c.title}" + (f" › {c.section}" if c.section else "")

@@ -62,6 +62,8 @@ EN_ZH: tuple[tuple[str, str], ...] = (
     (r"responsible|responsibility", "责任单位 负责"),
     (r"take part|participat\w*|support(ing)? (units?|departments?)", "参与部门"),
     (r"target|goal|aim", "目标"),
+    (r"opinions?", "意见"),
+    (r"plan", "规划"),
     (r"per (1,?000|thousand)", "每千人口"),
     (r"per (10,?000|ten thousand)", "每万人口"),
 )

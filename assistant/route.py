@@ -33,8 +33,15 @@ class Span:
     mark: tuple[int, int]
 
 
+META_Q = re.compile(r"文号|字号|发文机关|印发(日期|时间)|发布(日期|时间)|(哪天|何时|什么时候|哪一?年)(印发|发布|出台|发文)|"
+                    r"(印发|发布|出台)于?(哪天|何时|什么时候)|document number|when (was|were) .*(issued|published)|"
+                    r"issuing (body|authority|date)|who issued", re.I)
+
+
 def classify(question: str) -> str:
-    """duty | unit_tasks | compare | target | passage — from the question's own wording."""
+    """meta | duty | unit_tasks | compare | target | passage — from the question's own wording."""
+    if META_Q.search(question):
+        return "meta"
     if UNIT_TASKS_Q.search(question):
         return "unit_tasks"
     if DUTY_Q.search(question):
@@ -270,3 +277,32 @@ def answer_unit_tasks(question: str, duties: list[Duty], titles: dict[str, str],
         task = d.task or "（未编号任务）"
         lines.append(f"《{titles[d.plan]}》{task}（{role}）[{len(spans)}]")
     return Reply("unit_tasks", tuple(lines), tuple(spans))
+
+
+def answer_meta(plans: list, texts: dict[str, str]) -> Reply | None:
+    """Issuing body, date and 文号 from plan metadata, cited at the notice header where they stand."""
+    lines, spans = [], []
+    for p in plans:
+        text = texts[p.id]
+        found = []
+        for value in (p.doc_number, _date_text(p.date, text), p.issuer):
+            i = text.find(value) if value else -1
+            if i >= 0:
+                found.append((i, i + len(value)))
+        if not found:
+            continue
+        start, end = min(a for a, _ in found), max(b for _, b in found)
+        spans.append(Span(p.id, start, end, (start, end)))
+        parts = [f"发文机关：{p.issuer}" if p.issuer else "", f"文号：{p.doc_number}" if p.doc_number else "未标注文号",
+                 f"印发日期：{_date_text(p.date, text) or p.date}" if p.date else ""]
+        lines.append(f"《{p.title}》" + "；".join(x for x in parts if x) + f"。[{len(spans)}]")
+    return Reply("meta", tuple(lines), tuple(spans)) if lines else None
+
+
+def _date_text(iso: str, text: str) -> str:
+    """The date as the plan writes it (2023年8月14日), found back from its ISO form."""
+    if not iso:
+        return ""
+    y, m, d = iso.split("-")
+    hit = re.search(rf"{y}\s*年\s*0?{int(m)}\s*月\s*0?{int(d)}\s*日", text)
+    return hit.group() if hit else ""
