@@ -211,7 +211,17 @@ class Assistant:
             absent = route.absent_indicator(topic, self.targets, titles, plan_ids, self.texts)
             if absent:
                 return absent
-        return route.answer_targets(topic, kind, targets, [p.id for p in self.plans], titles, bool(plan_ids))
+        return route.answer_targets(topic, kind, targets, [p.id for p in self.plans], titles, bool(plan_ids),
+                                    self._sentence_of)
+
+    def _sentence_of(self, t: Target) -> tuple[str, int, int]:
+        """The whole plan sentence around a prose target, as clean text and raw offsets."""
+        for c in self._chunks_of(t.plan):
+            if c.kind == "para" and c.start <= t.start < c.end:
+                for s, a, b in sentences(c):
+                    if a <= t.start < b:
+                        return s, a, max(b, t.end)
+        return " ".join(self.texts[t.plan][t.start:t.end].split()), t.start, t.end
 
     def _span_citation(self, n: int, span: route.Span) -> Citation:
         plan = self._plan[span.plan]

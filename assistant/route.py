@@ -72,14 +72,18 @@ def target_line(t: Target, english: bool = False) -> str:
     return "，".join(parts) + f"（{where}）"
 
 
+MULTI_Q = re.compile(r"分别|各[是为要有]|[？?].+[？?]|[，,；;].*(多少|几)|\band\b.*\b(what|how)\b|以及", re.I)
+
+
 def pick_targets(question: str, targets: list[Target]) -> list[Target]:
-    """The records of the best-matching indicator (table first, then prose), or [] if none fits."""
+    """The records of the best-matching indicator (two indicators when the question asks two
+    things), table records first; [] if no indicator fits."""
     ranked = match_indicator(question, targets)
     if not ranked:
         return []
-    best = _key(ranked[0].indicator)
-    same = [t for t in ranked if _key(t.indicator) == best]
-    same.sort(key=lambda t: (t.plan, t.source != "table", t.start))
+    keys = list(dict.fromkeys(_key(t.indicator) for t in ranked))[: 2 if MULTI_Q.search(question) else 1]
+    same = [t for t in ranked if _key(t.indicator) in keys]
+    same.sort(key=lambda t: (t.plan, keys.index(_key(t.indicator)), t.source != "table", t.start))
     return same
 
 
@@ -191,8 +195,12 @@ def absent_indicator(query: str, everywhere: list[Target], titles: dict[str, str
 
 
 def answer_targets(query: str, kind: str, targets: list[Target], plan_order: list[str],
-                   titles: dict[str, str], named: bool) -> Reply | None:
-    """Target (one plan) or comparison (several plans) answers from target records."""
+                   titles: dict[str, str], named: bool, sentence_of=None) -> Reply | None:
+    """Target (one plan) or comparison (several plans) answers from target records.
+
+    Table records are stated field by field; prose and 专栏 records are quoted as the plan's own
+    sentence (``sentence_of(target) -> (text, start, end)``), which keeps their qualifiers.
+    """
     recs = pick_targets(query, targets)
     if not recs:
         return None
@@ -206,29 +214,36 @@ def answer_targets(query: str, kind: str, targets: list[Target], plan_order: lis
     spans: list[Span] = []
     lines: list[str] = []
 
-    def cite(t: Target) -> str:
-        spans.append(target_span(t))
-        return f"[{len(spans)}]"
+    def say(t: Target, head: str = "", note: str = "") -> None:
+        if t.source == "table" or sentence_of is None:
+            span, words = target_span(t), target_line(t)
+        else:
+            words, a, b = sentence_of(t)
+            span = Span(t.plan, a, b, (t.start, t.end))
+        if any(x.plan == span.plan and x.start <= span.start and span.end <= x.end for x in spans):
+            return  # the same sentence already answers
+        spans.append(span)
+        lines.append(f"{head}{words}{note}[{len(spans)}]")
 
     if kind == "compare" or (not named and len(plans) > 1):
         for p in plans:
-            best = next(t for t in recs if t.plan == p)
-            lines.append(f"《{titles[p]}》：{target_line(best)}{cite(best)}")
+            for key in dict.fromkeys(_key(t.indicator) for t in recs if t.plan == p):
+                say(next(t for t in recs if t.plan == p and _key(t.indicator) == key), f"《{titles[p]}》：")
         return Reply("compare", tuple(lines), tuple(spans))
     for p in plans:
-        mine = [t for t in recs if t.plan == p]
         head = f"《{titles[p]}》" if len(plans) > 1 else ""
-        table = [t for t in mine if t.source == "table"]
-        prose = [t for t in mine if t.source != "table"]
-        for t in table[:2]:
-            lines.append(f"{head}{target_line(t)}{cite(t)}")
-        values = {re.sub(r"\s", "", t.value) for t in table}
-        for t in prose[:2]:
-            v = re.sub(r"\s", "", t.value)
-            if table and any(v.startswith(x) or x in v for x in values):
-                continue
-            note = "（与指标表表述不同）" if table else ""
-            lines.append(f"{head}{target_line(t)}{note}{cite(t)}")
+        for key in dict.fromkeys(_key(t.indicator) for t in recs if t.plan == p):
+            mine = [t for t in recs if t.plan == p and _key(t.indicator) == key]
+            table = [t for t in mine if t.source == "table"]
+            prose = [t for t in mine if t.source != "table"]
+            for t in table[:2]:
+                say(t, head)
+            values = {re.sub(r"\s", "", t.value) for t in table}
+            for t in prose[:2]:
+                v = re.sub(r"\s", "", t.value)
+                if table and any(v.startswith(x) or x in v for x in values):
+                    continue
+                say(t, head, "（与指标表表述不同）" if table else "")
     return Reply("target", tuple(lines), tuple(spans)) if lines else None
 
 
