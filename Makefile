@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/assistant serve
 
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null; }
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q

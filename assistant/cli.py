@@ -217,18 +217,81 @@ def _loop(assistant, plans) -> None:
 @click.option("--host", default="127.0.0.1", envvar="ASSISTANT_HOST", show_default=True,
               help="Address to bind; only change it on a trusted network.")
 @click.option("--port", default=7860, envvar="ASSISTANT_PORT", show_default=True, type=int)
-def serve(index_dir: Path, corpus_dir: Path, host: str, port: int) -> None:
-    """Build the index if missing, then serve the chat on HOST:PORT (127.0.0.1 by default)."""
+@click.option("--user", default=None, envvar="ASSISTANT_USER", help="Login name (with --password) to require a login.")
+@click.option("--password", default=None, envvar="ASSISTANT_PASSWORD", help="Login password.")
+def serve(index_dir: Path, corpus_dir: Path, host: str, port: int, user: str | None, password: str | None) -> None:
+    """Build the index if missing, then serve the chat on HOST:PORT (127.0.0.1 by default, no share link)."""
     settings = _settings(index_dir=index_dir, corpus_dir=corpus_dir)
     _ensure_index(settings)
     assistant = _load(settings)
+    from ui.app import launch
+
+    launch(assistant, host=host, port=port, auth=(user, password) if user and password else None)
+
+
+def _facts(index_dir: Path, plans: tuple[str, ...]):
+    from .search import resolve_plans
+    from .store import IndexProblem, load_facts, read_manifest
+
     try:
-        from ui.app import launch
-    except ImportError:
-        click.echo("Web UI not available; starting the interactive question loop.", err=True)
-        _loop(assistant, None)
+        manifest = read_manifest(index_dir)
+        facts = load_facts(index_dir)
+        ids = resolve_plans(list(plans), list(manifest.plans)) if plans else [p.id for p in manifest.plans]
+    except (LookupError, IndexProblem, OSError) as exc:
+        raise _fail(exc) from None
+    return {p.id: p for p in manifest.plans}, facts, ids
+
+
+def _emit(rows: list[dict], as_csv: bool) -> None:
+    import csv
+
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["plan"])
+        writer.writeheader()
+        writer.writerows(rows)
         return
-    launch(assistant, host=host, port=port)
+    for r in rows:
+        click.echo("\t".join(str(v) for v in r.values()))
+
+
+@cli.command()
+@index_option
+@click.option("--plan", "plans", multiple=True, help="Only these plans (id, file name, title or place).")
+@click.option("--query", default=None, help="Only indicators matching this text (e.g. 护士, 全科医生).")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row, for spreadsheets.")
+def targets(index_dir: Path, plans: tuple[str, ...], query: str | None, as_csv: bool) -> None:
+    """List indicator targets (tables, prose and 专栏) with values, baselines and sources."""
+    from .facts import match_indicator
+
+    meta, facts, ids = _facts(index_dir, plans)
+    records = [t for t in facts["targets"] if t.plan in ids]
+    if query:
+        records = match_indicator(query, records)
+    rows = [{"plan": t.plan, "doc": meta[t.plan].doc, "title": meta[t.plan].title, "source": t.source,
+             "table": t.table, "row": t.row, "domain": t.domain, "indicator": t.indicator, "unit": t.unit,
+             "baseline": t.baseline, "baseline_year": t.baseline_year, "target": t.value,
+             "target_year": t.target_year, "nature": t.nature, "marks": t.marks,
+             "section": " › ".join(t.section), "start": t.start, "end": t.end} for t in records]
+    _emit(rows, as_csv)
+
+
+@cli.command()
+@index_option
+@click.option("--plan", "plans", multiple=True, help="Only these plans (id, file name, title or place).")
+@click.option("--unit", default=None, help="Only tasks this unit leads, takes part in or is responsible for.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row, for spreadsheets.")
+def duties(index_dir: Path, plans: tuple[str, ...], unit: str | None, as_csv: bool) -> None:
+    """List responsibilities: each task with its lead, participating or responsible units."""
+    from .units import unit_matches
+
+    meta, facts, ids = _facts(index_dir, plans)
+    records = [d for d in facts["duties"] if d.plan in ids]
+    if unit:
+        records = [d for d in records if any(unit_matches(unit, u) for u in (*d.lead, *d.participants, *d.responsible))]
+    rows = [{"plan": d.plan, "doc": meta[d.plan].doc, "title": meta[d.plan].title, "task": d.task,
+             "section": " › ".join(d.section), "lead": "、".join(d.lead), "participants": "、".join(d.participants),
+             "responsible": "、".join(d.responsible), "start": d.start, "end": d.end} for d in records]
+    _emit(rows, as_csv)
 
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"

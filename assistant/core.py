@@ -5,6 +5,7 @@ The CLI, the Gradio app and the eval runner call this and nothing deeper.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -102,6 +103,13 @@ class Assistant:
         for pid in plan_ids:
             mask[self._plan_rows[pid]] = True
         return mask
+
+    def add_plan(self, path: str | Path) -> Assistant:
+        """Add (or replace) one plan file in this index and return the reloaded assistant."""
+        from .build import add_files
+
+        add_files(self.settings, [Path(path)], encoder=self._encoder, log=lambda m: None)
+        return Assistant.load(settings=self.settings, encoder=self._encoder)
 
     def retrieve(self, question: str, plan_ids: list[str], k: int, mode: str = "hybrid",
                  timings: dict | None = None) -> list:
@@ -266,13 +274,16 @@ class Assistant:
                 cited = any(x.highlights and x.highlights[0][0] <= s.start < x.highlights[0][1] for x in citations)
                 if n is not None and not cited:
                     lines.append(f"{s.text}[{n}]")
+                    c = citations[n - 1]
+                    citations[n - 1] = replace(c, highlights=(*c.highlights, (s.start, s.end)))
         english = is_english(q)
         plans = {s.plan for s in reply.spans}
         head = ""
         if len(plans) == 1:
             title = self._plan[next(iter(plans))].title
             head = f"According to 《{title}》:\n" if english else f"据《{title}》：\n"
-        where = "；".join(_label(c) for c in citations[: max(len(reply.spans), 1)][:5])
+        used = sorted({int(n) for n in re.findall(r"\[(\d+)\]", "\n".join(lines))})
+        where = "；".join(_label(citations[n - 1]) for n in used[:6] if n <= len(citations))
         text = head + "\n".join(lines) + ("\nSources: " if english else "\n出处：") + where
         return Answer(q, text, False, tuple(citations), (), tuple(plan_ids), reply.kind)
 

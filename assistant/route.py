@@ -72,16 +72,21 @@ def target_line(t: Target, english: bool = False) -> str:
     return "，".join(parts) + f"（{where}）"
 
 
-MULTI_Q = re.compile(r"分别|各[是为要有]|[？?].+[？?]|[，,；;].*(多少|几)|\band\b.*\b(what|how)\b|以及", re.I)
+MULTI_Q = re.compile(r"分别|[？?].+[？?]|[，,；;].*(多少|几)|\band\b.*\b(what|how)\b|以及", re.I)
 
 
 def pick_targets(question: str, targets: list[Target]) -> list[Target]:
     """The records of the best-matching indicator (two indicators when the question asks two
     things), table records first; [] if no indicator fits."""
-    ranked = match_indicator(question, targets)
-    if not ranked:
+    scored = indicator_scores(question, targets)
+    if not scored:
         return []
-    keys = list(dict.fromkeys(_key(t.indicator) for t in ranked))[: 2 if MULTI_Q.search(question) else 1]
+    ranked = match_indicator(question, targets)
+    keys = [_key(ranked[0].indicator)]
+    if MULTI_Q.search(question):
+        second = next((t for score, t in scored if _key(t.indicator) not in keys and score >= 0.8 * scored[0][0]), None)
+        if second is not None:
+            keys.append(_key(second.indicator))
     same = [t for t in ranked if _key(t.indicator) in keys]
     same.sort(key=lambda t: (t.plan, keys.index(_key(t.indicator)), t.source != "table", t.start))
     return same

@@ -171,9 +171,7 @@ def load_files(index_dir: Path, manifest: Manifest):
         vectors = faiss.read_index(str(index_dir / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(index_dir / "bm25"))
         terms = json.loads((index_dir / "terms.json").read_text(encoding="utf-8"))
-        facts = {name: [cls(**_tuples(json.loads(line))) for line in
-                        (index_dir / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if line]
-                 for name, cls in (("targets", Target), ("duties", Duty))}
+        facts = load_facts(index_dir)
         texts = {p.id: (index_dir / "plans" / f"{p.id}.txt").read_text(encoding="utf-8") for p in manifest.plans}
     except Exception as exc:  # any unreadable file means the same thing to the user
         raise IndexProblem(f"index {index_dir} is incomplete or corrupt ({exc}). " + REBUILD.format(dir=index_dir)) from exc
@@ -183,6 +181,13 @@ def load_files(index_dir: Path, manifest: Manifest):
             f"{len(chunks)} chunks (manifest says {manifest.dim}). " + REBUILD.format(dir=index_dir)
         )
     return chunks, vectors, bm25, terms, texts, facts
+
+
+def load_facts(index_dir: Path) -> dict[str, list]:
+    """Target and duty records of an index (no model needed: for listing and export)."""
+    return {name: [cls(**_tuples(json.loads(line))) for line in
+                   (Path(index_dir) / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if line]
+            for name, cls in (("targets", Target), ("duties", Duty))}
 
 
 def _tuples(d: dict) -> dict:

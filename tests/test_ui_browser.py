@@ -1,0 +1,146 @@
+"""End to end in headless Chromium: ask in the chat, read the highlighted sources, visit every tab.
+
+Screenshots go to a temporary folder; with SAVE_SCREENSHOTS=1 they go to docs/screenshots/ instead
+(chat.png, targets.png, duties.png, plans.png), so CI never dirties the tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+FUSHAN = "烟台市福山区“十四五”卫生与健康规划"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword is deprecated)"),
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"{CHROMIUM} missing: apt-get install -y chromium chromium-driver (make browser)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(assistant, tmp_path_factory):
+    from ui.app import build_app
+
+    feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+    app = build_app(assistant, feedback_path=feedback)
+    port = free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/", feedback
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, served):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(served[0])
+    page.locator("#question textarea").wait_for()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    if os.environ.get("SAVE_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        return DOCS
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def ask(page, question: str) -> None:
+    before = page.locator("#chat .message-row, #chat [data-testid='bot']").count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#chat .message-row, #chat [data-testid=\"bot\"]').length > n", arg=before)
+
+
+def test_chat_answers_with_highlighted_sources_and_drafts_a_reply(page, served, shots):
+    ask(page, "福山区到2025年每千人口注册护士数要达到多少？")
+    chat = page.locator("#chat")
+    chat.get_by_text("4.05", exact=False).first.wait_for()
+    sources = page.locator("#sources-panel")
+    sources.locator("mark").first.wait_for()
+    assert "主要发展指标" in sources.inner_text()
+    assert "4.05" in sources.locator("mark").first.inner_text()
+
+    page.locator("#draft").click()
+    page.wait_for_function("() => document.querySelector('#reply textarea').value.includes('根据《')")
+    draft = page.locator("#reply textarea").input_value()
+    assert f"根据《{FUSHAN}》" in draft and "4.05" in draft
+    page.screenshot(path=str(shots / "chat.png"), full_page=True)
+
+    page.get_by_role("button", name="👍 有帮助").click()
+    page.get_by_text("已记录").first.wait_for()
+    record = json.loads(served[1].read_text(encoding="utf-8").splitlines()[-1])
+    assert record["rating"] == "up" and "4.05" in record["answer"] and record["citations"]
+
+    ask(page, "那济宁市呢？")  # follow-up: the previous question about another place
+    chat.get_by_text("按上一问理解为").first.wait_for()
+    chat.get_by_text("4.25", exact=False).first.wait_for()
+    assert "济宁市" in sources.inner_text()
+
+
+def test_abstention_shows_nearest_passages_as_not_an_answer(page):
+    ask(page, "张店区的地铁线路规划是什么？")
+    page.locator("#chat").get_by_text("未在所选规划中找到相关内容").first.wait_for()
+    assert "并非答案" in page.locator("#sources-panel").inner_text()
+
+
+def test_tabs_show_targets_duties_and_plans(page, shots, assistant, tmp_path):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="指标").click()
+    if getattr(assistant, "targets", None):
+        expect(page.locator("#targets-table")).to_contain_text("每千人口注册护士数")
+        expect(page.locator("#same-table")).to_contain_text("4.05")
+    else:
+        expect(page.get_by_text("没有结构化指标数据")).to_be_visible()
+    page.screenshot(path=str(shots / "targets.png"), full_page=True)
+
+    page.get_by_role("tab", name="分工").click()
+    if getattr(assistant, "duties", None):
+        expect(page.locator("#duties-table")).to_contain_text("区卫生健康局")
+    else:
+        expect(page.get_by_text("没有部门分工数据")).to_be_visible()
+    page.screenshot(path=str(shots / "duties.png"), full_page=True)
+
+    page.get_by_role("tab", name="规划库").click()
+    expect(page.locator("#plans-table")).to_contain_text(FUSHAN)
+    expect(page.locator("#plans-table")).to_contain_text("分块数")
+    page.screenshot(path=str(shots / "plans.png"), full_page=True)
+
+    empty = tmp_path / "空规划.txt"  # checked before add_plan is called, so the shared assistant is untouched
+    empty.write_bytes(b"")
+    page.locator("input[type=file][accept*='.pdf']").set_input_files(str(empty))
+    page.get_by_text("空规划.txt").first.wait_for()
+    page.get_by_role("button", name="添加到规划库").click()
+    expect(page.get_by_text("文件为空")).to_be_visible()

@@ -1,0 +1,159 @@
+"""The Gradio web UI: chat with cited sources, reply drafts, target and duty tables, the plan library.
+
+``launch(assistant, host, port, auth)`` is what ``assistant serve`` calls. It binds 127.0.0.1 unless told
+otherwise, never opens a public share link, and queues requests so concurrent users wait their turn
+instead of running the (single-threaded) encoder concurrently.
+"""
+
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.settings import MAX_QUESTION_CHARS
+
+from .handlers import Handlers, new_session
+from .render import SOURCES_CSS, render_sources
+from .tables import DUTY_HEADERS, SAME_HEADERS, TARGET_HEADERS, TASK_HEADERS
+from .upload import MAX_UPLOAD_MB, PLAN_TYPES
+
+EXAMPLES = [
+    "福山区到2025年每千人口注册护士数要达到多少？",
+    "福山区在急救体系方面谁牵头？",
+    "济宁市每万人口全科医生数目标是多少？",
+    "健康张店意见中推进医疗联合体建设的责任单位有哪些？",
+]
+INTRO = ("**规划问答助手** · 回答以规划原文为准：每句答案标注 [1] [2]，右侧列出规划标题、章节和原文；"
+         "规划中没有的内容会明确说明“未找到”。追问可以只说地名，如“那济宁市呢？”。")
+ASSISTANT = "assistant"  # one concurrency group: every event that runs the encoder waits for the others
+PRIVATE = {"api_visibility": "private"}
+
+
+def _chat_tab(h: Handlers) -> gr.CheckboxGroup:
+    state = gr.State(new_session())
+    with gr.Row():
+        with gr.Column(scale=3):
+            plan_box = gr.CheckboxGroup(choices=h.plan_choices(), label="检索范围（不选 = 全部规划）", elem_id="plan-box")
+            chatbot = gr.Chatbot(label="对话", height=440, buttons=["copy"], elem_id="chat")
+            with gr.Row():
+                question = gr.Textbox(placeholder="输入问题，如：福山区到2025年每千人口注册护士数要达到多少？", show_label=False,
+                                      scale=5, max_lines=4, max_length=MAX_QUESTION_CHARS, elem_id="question")
+                send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
+            gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例问题（点击填入）")
+            with gr.Row():
+                up = gr.Button("👍 有帮助", size="sm")
+                down = gr.Button("👎 没帮助", size="sm")
+                clear = gr.Button("清空对话", size="sm")
+            comment = gr.Textbox(label="反馈意见（可选）", lines=1, max_lines=3)
+            fb_status = gr.Markdown()
+            with gr.Accordion("答复口径", open=True):
+                draft = gr.Button("生成答复口径", elem_id="draft")
+                reply = gr.Textbox(label="答复口径（可编辑）", lines=6, buttons=["copy"], interactive=True, elem_id="reply")
+                with gr.Row():
+                    docx = gr.DownloadButton("下载 Word（.docx）", interactive=False, size="sm")
+                    md = gr.DownloadButton("下载 Markdown（.md）", interactive=False, size="sm")
+        with gr.Column(scale=2):
+            sources = gr.HTML(render_sources(None, {}), css_template=SOURCES_CSS, max_height=900, elem_id="sources-panel")
+
+    ask = {"fn": h.ask, "inputs": [question, plan_box, state], "outputs": [question, chatbot, sources, state],
+           "concurrency_id": ASSISTANT, "concurrency_limit": 1, **PRIVATE}
+    send.click(api_name="chat", **ask)  # explicit names keep "ask" free for the public API below
+    question.submit(api_name="chat_submit", **ask)
+    for event in (clear.click, chatbot.clear):  # the chat's own trash icon must reset the session too
+        event(h.clear, None, [chatbot, sources, state, reply, docx, md], **PRIVATE)
+    draft.click(h.draft, [state], [reply, docx, md], **PRIVATE)
+    reply.input(h.reply_files, [reply], [docx, md], trigger_mode="always_last", **PRIVATE)
+    up.click(lambda c, s: h.feedback("up", c, s), [comment, state], [fb_status, comment], **PRIVATE)
+    down.click(lambda c, s: h.feedback("down", c, s), [comment, state], [fb_status, comment], **PRIVATE)
+    return plan_box
+
+
+def _targets_tab(h: Handlers):
+    if not h.targets:
+        gr.Markdown("当前索引中没有结构化指标数据（指标抽取尚未启用或规划中没有指标表）。")
+    with gr.Row():
+        plan = gr.Dropdown(choices=[("全部规划", ""), *h.plan_choices()], value="", label="规划", scale=2)
+        query = gr.Textbox(label="指标名称筛选", placeholder="如：护士、床位、全科医生", scale=3)
+    rows, csv = h.targets_data("", "")
+    table = gr.Dataframe(rows, headers=TARGET_HEADERS, interactive=False, wrap=True, max_height=480,
+                         elem_id="targets-table")
+    csv_btn = gr.DownloadButton("下载 CSV", value=str(csv), interactive=not rows.empty, size="sm")
+    for event in (plan.change, query.change):
+        event(h.targets_view, [plan, query], [table, csv_btn], **PRIVATE)
+    gr.Markdown("#### 同一指标跨规划对比")
+    same_q = gr.Textbox(label="指标", placeholder="如：每千人口注册护士数", value="每千人口注册护士数" if h.targets else "")
+    same_rows, same_csv = h.same_data(same_q.value)
+    same = gr.Dataframe(same_rows, headers=SAME_HEADERS, interactive=False, wrap=True, elem_id="same-table")
+    same_btn = gr.DownloadButton("下载 CSV", value=str(same_csv), interactive=not same_rows.empty, size="sm")
+    same_q.change(h.same_view, [same_q], [same, same_btn], **PRIVATE)
+    return plan
+
+
+def _duties_tab(h: Handlers):
+    units = h.units()
+    if not units:
+        gr.Markdown("当前索引中没有部门分工数据（分工抽取尚未启用或规划中没有牵头/参与单位）。")
+    gr.Markdown("#### 按单位查看任务")
+    unit = gr.Dropdown(choices=units, value=units[0] if units else None, allow_custom_value=True, filterable=True,
+                       label="单位（可选择或输入，如“卫健局”）", elem_id="unit")
+    rows, csv = h.unit_data(unit.value)
+    table = gr.Dataframe(rows, headers=DUTY_HEADERS, interactive=False, wrap=True, max_height=480, elem_id="duties-table")
+    csv_btn = gr.DownloadButton("下载 CSV", value=str(csv), interactive=not rows.empty, size="sm")
+    unit.change(h.unit_view, [unit], [table, csv_btn], **PRIVATE)
+    gr.Markdown("#### 按任务查看单位")
+    tasks = h.tasks()
+    task = gr.Dropdown(choices=tasks, value=tasks[0][1] if tasks else None, filterable=True, label="任务")
+    task_rows, where_text = h.task_view(task.value)
+    where = gr.Markdown(where_text)
+    task_table = gr.Dataframe(task_rows, headers=TASK_HEADERS, interactive=False, wrap=True)
+    task.change(h.task_view, [task], [task_table, where], **PRIVATE)
+    return unit, task
+
+
+def _plans_tab(h: Handlers):
+    table = gr.Dataframe(h.plans_view(), interactive=False, wrap=True, elem_id="plans-table")
+    gr.Markdown(f"#### 添加规划\n支持 {' / '.join(PLAN_TYPES)}，单个文件不超过 {MAX_UPLOAD_MB} MB。")
+    upload = gr.File(label="上传规划文件", file_types=list(PLAN_TYPES), file_count="single", type="filepath")
+    add = gr.Button("添加到规划库", variant="primary")
+    status = gr.Markdown()
+    return table, upload, add, status
+
+
+def warm_up(assistant) -> None:
+    """Ask one question before serving: the first ask loads the tokenizer dictionary (~1 s), which the
+    first user should not wait for."""
+    try:
+        assistant.ask(EXAMPLES[0])
+    except Exception:  # a warm-up failure must not stop the UI; the real question will report it
+        pass
+
+
+def build_app(assistant, feedback_path: Path = Path("feedback/feedback.jsonl"), warm: bool = True) -> gr.Blocks:
+    """The whole UI bound to one loaded assistant; feedback goes to ``feedback_path`` (JSON lines)."""
+    if warm:
+        warm_up(assistant)
+    h = Handlers(assistant, feedback_path)
+    with gr.Blocks(title="规划问答助手", analytics_enabled=False) as app:
+        gr.Markdown(INTRO)
+        with gr.Tabs():
+            with gr.Tab("问答", id="chat"):
+                plan_box = _chat_tab(h)
+            with gr.Tab("指标", id="targets"):
+                target_plan = _targets_tab(h)
+            with gr.Tab("分工", id="duties"):
+                unit, task = _duties_tab(h)
+            with gr.Tab("规划库", id="plans"):
+                plans_table, upload, add, status = _plans_tab(h)
+        add.click(h.add_plan, [upload], [status, plans_table, plan_box, target_plan, unit, task],
+                  concurrency_id=ASSISTANT, concurrency_limit=1, **PRIVATE)
+        gr.api(h.api_ask, api_name="ask", concurrency_id=ASSISTANT, concurrency_limit=1)
+    app.queue(default_concurrency_limit=1, max_size=64)
+    app.ui_handlers = h  # for tests and for callers who want to swap the assistant
+    return app
+
+
+def launch(assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
+    """Serve the UI (blocking) on host:port; ``auth`` is an optional (user, password) login."""
+    app = build_app(assistant)
+    app.launch(server_name=host or "127.0.0.1", server_port=port, share=False,
+               auth=auth if auth and all(auth) else None, max_file_size=f"{MAX_UPLOAD_MB}mb",
+               show_error=True, theme=gr.themes.Soft())

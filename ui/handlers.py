@@ -1,0 +1,216 @@
+"""Event handlers of the web UI. Thin on purpose: they call the assistant and the pure functions in
+render / reply / tables / dialog / feedback, and only shape results into component values."""
+
+import tempfile
+import threading
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from assistant.core import QuestionError
+
+from .dialog import follow_up
+from .feedback import record_feedback
+from .render import escape_md, render_answer, render_sources, sources_data
+from .reply import draft_reply, reply_docx, reply_md
+from .tables import (
+    DUTY_HEADERS,
+    PLAN_HEADERS,
+    SAME_HEADERS,
+    TARGET_HEADERS,
+    TASK_HEADERS,
+    all_units,
+    duties_for_unit,
+    plans_table,
+    same_indicator,
+    targets_table,
+    task_choices,
+    unit_matcher,
+    units_for_task,
+    write_csv,
+)
+from .upload import check_upload
+
+NO_ADD_PLAN = "暂不支持在线添加：当前版本的助手不能在线添加规划。请把文件放入语料文件夹后运行 `assistant build` 重建索引。"
+
+
+def new_session() -> dict:
+    """Per-browser-session state: chat messages, the last (effective) question and its Answer."""
+    return {"messages": [], "question": "", "answer": None}
+
+
+def frame(rows: list, headers: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=headers)
+
+
+class Handlers:
+    """Callbacks bound to one assistant; ``assistant`` is swapped when a plan is added online."""
+
+    def __init__(self, assistant, feedback_path: Path):
+        self.assistant = assistant
+        self.feedback_path = Path(feedback_path)
+        self.out_dir = Path(tempfile.mkdtemp(prefix="plan-assistant-ui-"))
+        self._swap = threading.Lock()
+
+    # -- data the tabs show ------------------------------------------------------------------
+
+    @property
+    def plans(self) -> list:
+        return list(self.assistant.plans)
+
+    @property
+    def targets(self) -> list:
+        return list(getattr(self.assistant, "targets", None) or [])
+
+    @property
+    def duties(self) -> list:
+        return list(getattr(self.assistant, "duties", None) or [])
+
+    def plan_choices(self) -> list[tuple[str, str]]:
+        return [(p.title, p.id) for p in self.plans]
+
+    def titles(self) -> dict[str, str]:
+        return {p.id: p.title for p in self.plans}
+
+    def _file(self, name: str) -> Path:
+        folder = Path(tempfile.mkdtemp(dir=self.out_dir))
+        return folder / name
+
+    # -- 问答 ------------------------------------------------------------------------------------
+
+    def ask(self, text: str, plan_ids: list[str] | None, state: dict | None):
+        """Answer one chat turn: resolve a follow-up, ask, render the answer and its sources."""
+        state = dict(state or new_session())
+        text = (text or "").strip()
+        if not text:
+            return gr.update(), state["messages"], gr.update(), state
+        question = follow_up(state.get("question"), text, self.plans)
+        shown = escape_md(text)
+        if question != text:
+            shown += f"\n\n*（按上一问理解为：{escape_md(question)}）*"
+        try:
+            answer = self.assistant.ask(question, list(plan_ids or []) or None)
+        except QuestionError as exc:
+            reply = f"⚠️ {escape_md(str(exc))}"
+            state["messages"] = [*state["messages"], {"role": "user", "content": shown},
+                                 {"role": "assistant", "content": reply}]
+            return "", state["messages"], gr.update(), state
+        state["messages"] = [*state["messages"], {"role": "user", "content": shown},
+                             {"role": "assistant", "content": render_answer(answer)}]
+        state["question"], state["answer"] = question, answer
+        return "", state["messages"], render_sources(answer, self.assistant.texts, self.titles()), state
+
+    def clear(self):
+        state = new_session()
+        return state["messages"], render_sources(None, {}), state, "", gr.DownloadButton(value=None, interactive=False), \
+            gr.DownloadButton(value=None, interactive=False)
+
+    def api_ask(self, question: str, plans: list[str] | None = None) -> tuple[str, list[dict]]:
+        """The named API: answer text and sources (cited passages, or nearest passages flagged ``nearby``)."""
+        try:
+            answer = self.assistant.ask(question, list(plans or []) or None)
+        except QuestionError as exc:
+            raise gr.Error(str(exc)) from None
+        return answer.text, sources_data(answer)
+
+    # -- 答复口径 -----------------------------------------------------------------------------------
+
+    def draft(self, state: dict | None):
+        answer = (state or {}).get("answer")
+        if answer is None:
+            return "请先提问，再生成答复口径。", gr.DownloadButton(interactive=False), gr.DownloadButton(interactive=False)
+        text = draft_reply(answer, self.plans)
+        return (text, *self.reply_files(text))
+
+    def reply_files(self, text: str):
+        """Word and Markdown files of the (possibly edited) draft, as download buttons."""
+        if not (text or "").strip():
+            return gr.DownloadButton(value=None, interactive=False), gr.DownloadButton(value=None, interactive=False)
+        docx = reply_docx(text, self._file("答复口径.docx"))
+        md = reply_md(text, self._file("答复口径.md"))
+        return gr.DownloadButton(value=str(docx), interactive=True), gr.DownloadButton(value=str(md), interactive=True)
+
+    # -- 反馈 ------------------------------------------------------------------------------------
+
+    def feedback(self, rating: str, comment: str, state: dict | None):
+        answer = (state or {}).get("answer")
+        if answer is None:
+            return "请先提问，再评价答案。", comment
+        record_feedback(self.feedback_path, rating, comment, answer)
+        return ("已记录：👍 有帮助。" if rating == "up" else "已记录：👎 没有帮助。") + "谢谢反馈！", ""
+
+    # -- 指标 ------------------------------------------------------------------------------------
+
+    def _table(self, rows: list, headers: list[str], name: str) -> tuple[pd.DataFrame, Path]:
+        return frame(rows, headers), write_csv(headers, rows, self._file(name))
+
+    def targets_data(self, plan: str | None, query: str) -> tuple[pd.DataFrame, Path]:
+        return self._table(targets_table(self.targets, self.plans, plan or None, query or ""), TARGET_HEADERS, "指标.csv")
+
+    def same_data(self, query: str) -> tuple[pd.DataFrame, Path]:
+        return self._table(same_indicator(self.targets, self.plans, query or ""), SAME_HEADERS, "指标对比.csv")
+
+    def unit_data(self, unit: str | None) -> tuple[pd.DataFrame, Path]:
+        rows = duties_for_unit(self.duties, self.plans, unit or "", unit_matcher(self.assistant))
+        return self._table(rows, DUTY_HEADERS, "分工.csv")
+
+    @staticmethod
+    def _with_download(data: tuple[pd.DataFrame, Path]):
+        df, path = data
+        return df, gr.DownloadButton(value=str(path), interactive=not df.empty)
+
+    def targets_view(self, plan: str | None, query: str):
+        return self._with_download(self.targets_data(plan, query))
+
+    def same_view(self, query: str):
+        return self._with_download(self.same_data(query))
+
+    # -- 分工 ------------------------------------------------------------------------------------
+
+    def units(self) -> list[str]:
+        return all_units(self.duties)
+
+    def tasks(self) -> list[tuple[str, str]]:
+        return task_choices(self.duties, self.plans)
+
+    def unit_view(self, unit: str | None):
+        return self._with_download(self.unit_data(unit))
+
+    def task_view(self, key: str | None):
+        duties = self.duties
+        try:
+            duty = duties[int(key)]
+        except (TypeError, ValueError, IndexError):
+            return frame([], TASK_HEADERS), ""
+        where = f"**{escape_md(self.titles().get(duty.plan, duty.plan))}** › {escape_md(' › '.join(duty.section))}"
+        return frame(units_for_task(duty), TASK_HEADERS), where
+
+    # -- 规划库 -----------------------------------------------------------------------------------
+
+    def plans_view(self) -> pd.DataFrame:
+        return frame(plans_table(self.plans, self.assistant.chunks), PLAN_HEADERS)
+
+    def add_plan(self, path: str | None, progress=gr.Progress()):  # noqa: B008 (gradio injects progress)
+        """Validate an uploaded plan and add it through ``assistant.add_plan`` when the assistant offers it."""
+        unchanged = (gr.update(),) * 5
+        progress(0.05, desc="检查文件")
+        problem = check_upload(path)
+        if problem:
+            return (f"❌ {problem}", *unchanged)
+        add = getattr(self.assistant, "add_plan", None)
+        if not callable(add):
+            return (f"ℹ️ {NO_ADD_PLAN}", *unchanged)
+        progress(0.2, desc="解析、切分并建立索引（可能需要几分钟）")
+        try:
+            with self._swap:
+                result = add(path)
+                if result is not None and hasattr(result, "ask"):
+                    self.assistant = result
+        except Exception as exc:  # the indexer's errors are many kinds; the user needs the message
+            return (f"❌ 添加失败：{escape_md(str(exc))}", *unchanged)
+        progress(1.0, desc="完成")
+        choices = self.plan_choices()
+        return (f"✅ 已添加：{escape_md(Path(path).name)}。现有 {len(choices)} 份规划。", self.plans_view(),
+                gr.CheckboxGroup(choices=choices), gr.Dropdown(choices=[("全部规划", ""), *choices]),
+                gr.Dropdown(choices=self.units()), gr.Dropdown(choices=self.tasks()))
