@@ -453,17 +453,23 @@ def _norm(text: str) -> str:
     return re.sub(r"[^\w%‰]", "", unicodedata.normalize("NFKC", text).lower())
 
 
+def longest_common(a: str, b: str) -> str:
+    """The longest substring of b that also occurs in a."""
+    best = ""
+    for i in range(len(b)):
+        for j in range(i + len(best) + 1, len(b) + 1):
+            if b[i:j] in a:
+                best = b[i:j]
+            else:
+                break
+    return best
+
+
 def _overlap(q: str, ind: str) -> int:
     """Greedy sum of common substrings (length ≥ 2), generic words alone counting nothing."""
     score = 0
     while True:
-        best = ""
-        for i in range(len(ind)):
-            for j in range(i + len(best) + 1, len(ind) + 1):
-                if ind[i:j] in q:
-                    best = ind[i:j]
-                else:
-                    break
+        best = longest_common(q, ind)
         if len(best) < 2:
             return score
         score += 0 if best in _GENERIC else len(best)

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .facts import Duty, Target, indicator_scores, match_indicator
+from .facts import Duty, Target, indicator_scores, longest_common, match_indicator
 from .units import normalise_unit, unit_matches
 
 TARGET_Q = re.compile(r"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|几[个家所张人]|多高|多大|"
@@ -162,17 +162,6 @@ FUTURE_Q = re.compile(r"20(2[1-9]|3\d)|目标|要达到|要到|力争|target|goa
 NO_VALUE = ("", "-", "--", "—", "——", "/")
 
 
-def _longest_common(a: str, b: str) -> str:
-    best = ""
-    for i in range(len(b)):
-        for j in range(i + len(best) + 1, len(b) + 1):
-            if b[i:j] in a:
-                best = b[i:j]
-            else:
-                break
-    return best
-
-
 def _flat(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
@@ -191,7 +180,7 @@ def absent_indicator(query: str, everywhere: list[Target], titles: dict[str, str
     name = _flat(top.indicator)
     if score < 0.6 * len(name):
         return None
-    shared = _longest_common(_flat(query), name)
+    shared = longest_common(_flat(query), name)
     if len(shared) < 4 or any(shared in _flat(texts[p]) for p in plans):
         return None
     names = "、".join(f"《{titles[p]}》" for p in plans)
