@@ -19,6 +19,19 @@ TARGET_CUES = re.compile(r"多少|目标|达到|指标|比例|比重|[率数]|�
 DUTY_CUES = re.compile(r"谁|牵头|负责|部门|单位|参与|配合|who|lead|responsib|department|agenc", re.I)
 DUTY_TEXT = re.compile(r"牵头|责任单位|负责|参与部门|配合")
 ASKS_FIGURE = re.compile(r"多少|几[个家所张人名项级岁年]|多大比例|百分之|how (many|much)|what (percentage|share|amount)", re.I)
+_UNIT_ASK = re.compile(r"(?:多少|几)(亿元|万元|元|张|名|个|家|所|项|级|岁|天|处)")
+_MONEY_ASK = re.compile(r"多少钱|(?:金额|投资|资金|经费|补助|补贴|奖励)(?:是|为|有|共)?多少|how much (money|funding)|"
+                        r"\b(budget|investment|funding|amount)\b", re.I)
+
+
+def asked_unit(question: str) -> str:
+    """The unit an asked-for amount must carry (多少亿元 → 元, 多少张 → 张), or ''."""
+    if _MONEY_ASK.search(question):
+        return "元"
+    m = _UNIT_ASK.search(question)
+    return m.group(1)[-1] if m else ""
+
+
 FIGURE = re.compile(r"\d|[一二三四五六七八九十两百千万]+[个家所张人名项级倍成]|[一二三四五六七八九十]+分之")
 
 
@@ -57,7 +70,7 @@ class Sentence:
     text: str
     start: int
     end: int
-    tokens: frozenset
+    norm: str  # normalised text: query terms are looked up as substrings, immune to segmentation
 
 
 @dataclass(frozen=True)
@@ -67,13 +80,13 @@ class Passage:
     rank: int
     plan_title: str
     sentences: tuple[Sentence, ...]
-    context: frozenset  # tokens of the section path
+    context: str  # normalised section path
 
 
-def coverage(query: dict[str, float], tokens: frozenset, context: frozenset) -> float:
+def coverage(query: dict[str, float], text: str, context: str) -> float:
     """Share of query weight found in a text; section words count half."""
     total = sum(query.values()) or 1.0
-    got = sum(w if t in tokens else (0.5 * w if t in context else 0.0) for t, w in query.items())
+    got = sum(w if t in text else (0.5 * w if t in context else 0.0) for t, w in query.items())
     return got / total
 
 
@@ -98,10 +111,10 @@ def compose(question: str, query: dict[str, float], passages: list[Passage], mul
     wants_duty = bool(DUTY_CUES.search(question))
     scored = []
     for p in passages:
-        whole = frozenset().union(*(s.tokens for s in p.sentences)) if p.sentences else frozenset()
+        whole = "".join(s.norm for s in p.sentences)
         p_cov = coverage(query, whole, p.context)
         for s in p.sentences:
-            cov = coverage(query, s.tokens, p.context)
+            cov = coverage(query, s.norm, p.context)
             bonus = 1.0
             if wants_number and re.search(r"\d", s.text):
                 bonus += 0.15
@@ -114,8 +127,17 @@ def compose(question: str, query: dict[str, float], passages: list[Passage], mul
     best = scored[0]
     if max(x[2] for x in scored) < MIN_COVERAGE:
         return None
-    picked = [x for x in scored if x[0] >= best[0] * 0.8][:MAX_SENTENCES]
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for x in scored:  # overlapping chunks repeat sentences: keep each plan sentence once
+        if (x[4].start, x[4].end) not in seen:
+            seen.add((x[4].start, x[4].end))
+            unique.append(x)
+    picked = [x for x in unique if x[0] >= best[0] * 0.8][:MAX_SENTENCES]
     if ASKS_FIGURE.search(question) and not any(FIGURE.search(x[4].text) for x in picked):
         return None  # asked for a figure, and the best sentences give none: the plans do not state it
+    unit = asked_unit(question)
+    if unit and not any(re.search(rf"\d[\d.,，]*\s*[万亿千百]?{unit}", x[4].text) for x in picked):
+        return None  # asked for an amount in 元 / 张 / 名 …, and no such amount is given
     picked.sort(key=lambda x: (x[3], x[4].start))
     return [(x[3], x[4]) for x in picked]

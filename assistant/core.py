@@ -181,7 +181,8 @@ class Assistant:
         q = self.check_question(question)
         query = expand(q)
         plan_ids = self.scope(query, plans)
-        hits = self.retrieve(query, plan_ids, self.settings.top_k, "hybrid" if mode == "full" else mode, timings)
+        topic = self._place_free(query, plan_ids) if plan_ids else query
+        hits = self.retrieve(topic, plan_ids, self.settings.top_k, "hybrid" if mode == "full" else mode, timings)
         t = time.perf_counter()
         reply = self._structured(q, query, plan_ids, hits) if mode == "full" else None
         timings["route_ms"] = (time.perf_counter() - t) * 1000
@@ -243,10 +244,12 @@ class Assistant:
         return [self.chunks[i] for i in rows]
 
     def _place_free(self, text: str, plan_ids: list[str]) -> str:
-        """The question without the place names that chose its plans (they are not topic words)."""
+        """The question without the titles and place names that chose its plans (not topic words)."""
         for pid in plan_ids or self._plan:
-            for name in sorted(self._plan[pid].short_names, key=len, reverse=True):
-                text = text.replace(name, " ")
+            plan = self._plan[pid]
+            for name in sorted((plan.title, *plan.short_names), key=len, reverse=True):
+                if name:
+                    text = re.sub(re.escape(name), " ", text, flags=re.I)
         return text
 
     def _from_reply(self, q: str, query: str, reply: route.Reply, hits, plan_ids) -> Answer:
@@ -267,9 +270,9 @@ class Assistant:
             if inside is not None:
                 number_of_hit[rank] = inside
         lines = list(reply.lines)
-        if reply.kind in ("target", "compare"):
+        if reply.kind in ("target", "compare", "duty"):
             picked, _ = self._pick_sentences(q, query, hits, plan_ids)
-            for rank, s in picked or ():
+            for rank, s in (picked or [])[: 1 if reply.kind == "duty" else None]:
                 n = number_of_hit.get(rank)
                 cited = any(x.highlights and x.highlights[0][0] <= s.start < x.highlights[0][1] for x in citations)
                 if n is not None and not cited:
@@ -295,9 +298,9 @@ class Assistant:
         for rank, hit in enumerate(hits):
             chunk = self.chunks[hit.row]
             heading = chunk.section[-1].replace(" ", "") if chunk.section else ""
-            sents = tuple(Sentence(s, a, b, frozenset(tokenize(s))) for s, a, b in sentences(chunk)
+            sents = tuple(Sentence(s, a, b, _flat(s)) for s, a, b in sentences(chunk)
                           if s.rstrip("。").replace(" ", "") != heading)
-            context = frozenset(tokenize(SEP.join(chunk.section)))
+            context = _flat(SEP.join(chunk.section))
             passages.append(Passage(rank, self._plan[chunk.plan].title, sents, context))
         multi = len({self.chunks[h.row].plan for h in hits}) > 1
         return compose(q, weights, passages, multi), passages
@@ -328,3 +331,7 @@ class Assistant:
 def _label(c: Citation) -> str:
     """[n] plan title › section path (the notice header has no section)."""
     return f"[{c.n}] {c.title}" + (f" › {c.section}" if c.section else "")
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", normalise(text))

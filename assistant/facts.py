@@ -222,7 +222,7 @@ _CTX = re.compile(rf"^(?:力争|争取|计划)?(?P<past>截至|截止)?(?:到|�
                   rf"(?P<s>年底前|底前|底|末|前|以前)?|^“?(?P<p>十[{_CN}]五)”?(?:期间|时期|末)")
 _LEAD = re.compile(r"^(?:其中|并且|并(?!发)|且|同时|确保|力争|争取|努力|使(?!用)|让|将|把|实现|达到)+")
 _TAIL = re.compile(r"(?:分别|均|都|全部|力争|争取|将|稳步|逐步|能够|继续|持续|进一步|基本)+$")
-_LABEL = re.compile(r"^(?P<label>[^：:。，,；;]{2,40})[：:]")
+_LABEL = re.compile(r"(?P<label>[^：:。，,；;]{2,40})[：:]")
 
 
 def _period(text: str) -> int:
@@ -307,12 +307,16 @@ def _prose_targets(plan_id: str, raw: str, blocks: list[Block], base_year: int) 
             continue
         source = "box" if b.section and BOX.match(b.section[-1]) else "prose"
         text, marks, label, lo = b.text, "", "", 0
-        m = _LABEL.match(text)
+        first_break = text.find("\n")
+        if 0 < first_break <= 60:  # the block opens with its bare heading line (see parse.py)
+            lo = first_break + 1
+        item_start = lo
+        m = _LABEL.match(text, lo)
         if m and source == "box":
             label, lo = m.group("label"), m.end()
             marks = "".join(ch for ch in label if ch in MARKS)
             label = label.strip(MARKS)
-        for sm in re.finditer(r"[^。！？!?]+[。！？!?]?", text[lo:]):
+        for sm in re.finditer(r"[^。！？!?\n]+[。！？!?]?", text[lo:]):
             s_lo, s_hi = lo + sm.start(), lo + sm.end()
             while s_lo < s_hi and text[s_lo].isspace():
                 s_lo += 1
@@ -351,7 +355,7 @@ def _prose_targets(plan_id: str, raw: str, blocks: list[Block], base_year: int) 
                         found, kind = [(_clean_ind(m.group("ind"), 60), m.group("val"))], "done"
                 prev = kind
                 for ind, val in found:
-                    cite = 0 if label and s_lo == lo else s_lo  # a 专栏 item's first sentence cites its name
+                    cite = item_start if label and s_lo == lo else s_lo  # a 专栏 item's first sentence cites its name
                     out.append(Target(plan_id, ind, val, target_year=year, marks=marks, source=source,
                                       section=b.section, start=b.pos[cite], end=b.pos[s_hi - 1] + 1))
     return out

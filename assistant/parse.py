@@ -117,6 +117,7 @@ class _Line:
     start: int
     text: str
     pos: array
+    heading: bool = False
 
 
 def _lines(raw: str) -> list[_Line]:
@@ -235,7 +236,8 @@ def parse_blocks(raw: str, title: str = "") -> list[Block]:
         return tuple(t for _, t in stack)
 
     def flush() -> None:
-        if not para:
+        if all(ln.heading for ln in para):  # nothing but a heading: no block of its own
+            para.clear()
             return
         text, pos = "", array("i")
         for ln in para:
@@ -274,6 +276,8 @@ def parse_blocks(raw: str, title: str = "") -> list[Block]:
                 stack.append((level, name))
             if ln.text.rstrip("。") != name:
                 para.append(ln)
+            elif level > 0:  # a bare heading opens its first paragraph, so quotes show where they are
+                para.append(_Line(ln.raw, ln.start, ln.text + "\n", array("i", [*ln.pos, ln.pos[-1]]), True))
         elif para and not para[-1].text.endswith(_TERMINAL):
             para.append(ln)
         else:

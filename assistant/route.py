@@ -15,8 +15,10 @@ from .units import normalise_unit, unit_matches
 
 TARGET_Q = re.compile(r"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|几[个家所张人]|多高|多大|"
                       r"how (many|much|high)|target|goal|aim|rate|ratio|number of|per ", re.I)
-DUTY_Q = re.compile(r"谁|哪个部门|哪些部门|哪些单位|什么部门|牵头|负责|责任单位|参与|配合|分工|"
-                    r"who|which (department|unit|agenc|bureau)|lead|responsib|in charge|take part|involved", re.I)
+DUTY_Q = re.compile(r"谁|哪个部门|哪些部门|哪些单位|什么部门|牵头|负责|责任单位|参与|配合|分工|(局|委|办|部门|单位)管|"
+                    r"\bwho\b|which (department|unit|agenc|bureau|office)|\bleads?\b|responsib|in charge|"
+                    r"takes? part|involved", re.I)
+NOT_DUTY_Q = re.compile(r"哪[两三几]?(家|所|个)(医院|机构|卫生院|单位牵头成立)|哪些医院|哪家医院|合资")
 UNIT_TASKS_Q = re.compile(r"(参与|牵头|负责|承担)(了)?(哪些|什么|几项)|哪些(任务|工作|事项)|"
                           r"what (tasks|work)|which tasks", re.I)
 COMPARE_Q = re.compile(r"各地|各区|分别|对比|比较|相比|哪个(区|市|县|规划)更|两个?规划|几个规划|"
@@ -33,7 +35,8 @@ class Span:
     mark: tuple[int, int]
 
 
-META_Q = re.compile(r"文号|字号|发文机关|印发(日期|时间)|发布(日期|时间)|(哪天|何时|什么时候|哪一?年)(印发|发布|出台|发文)|"
+META_Q = re.compile(r"文号|(?<!老)字号|发文机关|印发(日期|时间)|发布(日期|时间)|"
+                    r"(哪天|哪一天|何时|什么时候|哪一?年|几月几[日号]).{0,12}(印发|发布|出台|发文)|"
                     r"(印发|发布|出台)于?(哪天|何时|什么时候)|document number|when (was|were) .*(issued|published)|"
                     r"issuing (body|authority|date)|who issued", re.I)
 
@@ -44,7 +47,7 @@ def classify(question: str) -> str:
         return "meta"
     if UNIT_TASKS_Q.search(question):
         return "unit_tasks"
-    if DUTY_Q.search(question):
+    if DUTY_Q.search(question) and not NOT_DUTY_Q.search(question):
         return "duty"
     if COMPARE_Q.search(question) and TARGET_Q.search(question):
         return "compare"
@@ -75,11 +78,23 @@ def target_line(t: Target, english: bool = False) -> str:
 MULTI_Q = re.compile(r"分别|[？?].+[？?]|[，,；;].*(多少|几)|\band\b.*\b(what|how)\b|以及", re.I)
 
 
+_FILLER = re.compile(r"请问|您好|多少|几[个家所张人名项级]?|什么|是否|有没有|要求|需要|达到|提高到|降到|降至|控制在|"
+                     r"目标|规划|计划|里面?|中的?|的|了|吗|呢|啊|现在|目前|具体|分别|各地|年|底|前|到|要|是|有|和|与|及|"
+                     r"不少于|不低于|不超过|以上|以下|左右|力争|[\W\d_a-zA-Z]")
+
+
+def topic_chars(question: str) -> str:
+    """What a question is about once question words, figures and filler are removed."""
+    return _FILLER.sub("", question)
+
+
 def pick_targets(question: str, targets: list[Target]) -> list[Target]:
     """The records of the best-matching indicator (two indicators when the question asks two
-    things), table records first; [] if no indicator fits."""
+    things), table records first; [] if no indicator fits or it covers too little of the topic
+    ("妇幼保健院实有床位数" is not "每千人口医疗卫生机构床位数")."""
     scored = indicator_scores(question, targets)
-    if not scored:
+    topic = topic_chars(question)
+    if not scored or (len(topic) >= 6 and scored[0][0] < 0.4 * len(topic)):
         return []
     ranked = match_indicator(question, targets)
     keys = [_key(ranked[0].indicator)]
@@ -180,6 +195,9 @@ def absent_indicator(query: str, everywhere: list[Target], titles: dict[str, str
     name = _flat(top.indicator)
     if score < 0.6 * len(name):
         return None
+    mine = [s for s, t in scored if t.plan in plans]
+    if mine and mine[0] >= 0.6 * score:
+        return None  # the chosen plans have a close enough indicator of their own
     shared = longest_common(_flat(query), name)
     if len(shared) < 4 or any(shared in _flat(texts[p]) for p in plans):
         return None

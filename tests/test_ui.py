@@ -263,15 +263,26 @@ def test_real_duties_in_tables(assistant):
 
 
 @pytest.mark.slow
-def test_online_add_without_add_plan_says_not_supported(assistant, tmp_path):
-    from ui.handlers import NO_ADD_PLAN, Handlers
+def test_upload_adds_a_plan_without_restart_and_refuses_bad_files(index_dir, tmp_path):
+    """Through the 规划库 handler: a new plan becomes searchable; a fake .docx changes nothing."""
+    import shutil
 
-    if hasattr(assistant, "add_plan"):
-        pytest.skip("Assistant.add_plan exists; the not-supported message no longer applies")
-    plan = tmp_path / "new.txt"
-    plan.write_text("某区“十四五”卫生健康规划\n正文。", encoding="utf-8")
-    message = Handlers(assistant, tmp_path / "fb.jsonl").add_plan(str(plan), progress=lambda *a, **k: None)[0]
-    assert NO_ADD_PLAN in message
+    from assistant import Assistant
+    from ui.handlers import Handlers
+
+    copy = tmp_path / "idx"
+    shutil.copytree(index_dir, copy)
+    handlers = Handlers(Assistant.load(copy), tmp_path / "fb.jsonl")
+    fake = tmp_path / "fake.docx"
+    fake.write_bytes(b"not a zip")
+    before = sorted((p.name, p.stat().st_size) for p in copy.rglob("*") if p.is_file())
+    assert handlers.add_plan(str(fake), progress=lambda *a, **k: None)[0].startswith("❌")
+    assert sorted((p.name, p.stat().st_size) for p in copy.rglob("*") if p.is_file()) == before
+    plan = tmp_path / "linhe.txt"
+    plan.write_text("临河县“十四五”卫生健康规划\n一、主要任务\n到2025年，全县每千人口注册护士数达到3.6人。\n", encoding="utf-8")
+    message = handlers.add_plan(str(plan), progress=lambda *a, **k: None)[0]
+    assert message.startswith("✅") and "5 份规划" in message
+    assert "3.6" in handlers.assistant.ask("临河县每千人口注册护士数目标是多少？").text
 
 
 # -- the running app -------------------------------------------------------------------------

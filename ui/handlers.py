@@ -32,8 +32,6 @@ from .tables import (
 )
 from .upload import check_upload
 
-NO_ADD_PLAN = "暂不支持在线添加：当前版本的助手不能在线添加规划。请把文件放入语料文件夹后运行 `assistant build` 重建索引。"
-
 
 def new_session() -> dict:
     """Per-browser-session state: chat messages, the last (effective) question and its Answer."""
@@ -192,21 +190,16 @@ class Handlers:
         return frame(plans_table(self.plans, self.assistant.chunks), PLAN_HEADERS)
 
     def add_plan(self, path: str | None, progress=gr.Progress()):  # noqa: B008 (gradio injects progress)
-        """Validate an uploaded plan and add it through ``assistant.add_plan`` when the assistant offers it."""
+        """Validate an uploaded plan, add it to the index, and search it from now on (no restart)."""
         unchanged = (gr.update(),) * 5
         progress(0.05, desc="检查文件")
         problem = check_upload(path)
         if problem:
             return (f"❌ {problem}", *unchanged)
-        add = getattr(self.assistant, "add_plan", None)
-        if not callable(add):
-            return (f"ℹ️ {NO_ADD_PLAN}", *unchanged)
         progress(0.2, desc="解析、切分并建立索引（可能需要几分钟）")
         try:
             with self._swap:
-                result = add(path)
-                if result is not None and hasattr(result, "ask"):
-                    self.assistant = result
+                self.assistant = self.assistant.add_plan(path)
         except Exception as exc:  # the indexer's errors are many kinds; the user needs the message
             return (f"❌ 添加失败：{escape_md(str(exc))}", *unchanged)
         progress(1.0, desc="完成")
