@@ -1,7 +1,18 @@
-"""Cited question answering over Chinese government plans: ``Assistant.load(index).ask(question)``."""
+"""Cited question answering over Chinese government plans: ``Assistant.load(index).ask(question)``.
 
-from .answer import Answer, Citation
-from .core import Assistant, QuestionError
-from .settings import Settings
+Names are imported on first use so that ``assistant --help`` does not load the search stack.
+"""
 
-__all__ = ["Answer", "Assistant", "Citation", "QuestionError", "Settings"]
+from __future__ import annotations
+
+from importlib import import_module
+
+_WHERE = {"Answer": ".answer", "Citation": ".answer", "Assistant": ".core", "QuestionError": ".core",
+          "Settings": ".settings"}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name], __name__), name)
+    raise AttributeError(f"module 'assistant' has no attribute {name!r}")

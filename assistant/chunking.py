@@ -11,8 +11,6 @@ from array import array
 from dataclasses import dataclass
 from itertools import groupby
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from .parse import SEP, Block, numbering
 
 SEPARATORS = ["\n", "。", "！", "？", "；", "，", "、", ""]
@@ -81,6 +79,8 @@ def section_key(section: tuple[str, ...]) -> str:
 
 def chunk_blocks(plan_id: str, blocks: list[Block], settings: ChunkSettings) -> list[Chunk]:
     """Group paragraphs by section, split each group with the Chinese sentence separators."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     splitter = RecursiveCharacterTextSplitter(
         separators=SEPARATORS,
         keep_separator="end",
