@@ -40,6 +40,8 @@ def _cached_vectors(index_dir: Path, embedder: str) -> dict[str, np.ndarray]:
         keys = [json.loads(line)["key"] for line in
                 (index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
         index = faiss.read_index(str(index_dir / "vectors.faiss"))
+        if isinstance(index, faiss.IndexIVF):
+            index.make_direct_map()
         vecs = index.reconstruct_n(0, index.ntotal)
     except (OSError, ValueError, KeyError, RuntimeError):
         return {}
@@ -69,8 +71,12 @@ def write_documents(settings: Settings, docs: list[Document], encoder: Encoder, 
     titles = {d.plan.id: d.plan.title for d in docs}
     t0 = time.perf_counter()
     cache = _cached_vectors(index_dir, encoder.name)
-    keys = [c.key for c in chunks]
-    todo = [i for i, k in enumerate(keys) if k not in cache]
+    keys = [c.key(titles[c.plan]) for c in chunks]
+    todo, queued = [], set()  # one embedding per distinct text: repeated passages share it
+    for i, k in enumerate(keys):
+        if k not in cache and k not in queued:
+            queued.add(k)
+            todo.append(i)
     log(f"{len(docs)} plans, {len(chunks)} chunks; embedding {len(todo)} (reusing {len(chunks) - len(todo)})")
     fresh = _embed(encoder, [chunks[i].search_text(titles[chunks[i].plan]) for i in todo], progress) if todo else []
     for i, v in zip(todo, fresh):

@@ -44,10 +44,9 @@ class Chunk:
         """What is embedded and keyword-indexed: plan title, section path and the text."""
         return f"{title}{SEP}{SEP.join(self.section)}\n{self.text}"
 
-    @property
-    def key(self) -> str:
-        """Content hash used to reuse embeddings of unchanged text."""
-        return hashlib.sha1(f"{SEP.join(self.section)}\n{self.text}".encode()).hexdigest()[:20]
+    def key(self, title: str) -> str:
+        """Hash of exactly what is embedded, to reuse the vectors of unchanged text."""
+        return hashlib.sha1(self.search_text(title).encode()).hexdigest()[:20]
 
     def raw_span(self, lo: int, hi: int) -> tuple[int, int]:
         """Raw offsets of clean text [lo, hi) of this chunk."""

@@ -26,13 +26,13 @@ from .answer import (
 )
 from .chunking import Chunk, sentences
 from .embed import EmbedderError, Encoder, load_encoder
-from .facts import Duty, Target
+from .facts import Duty, IndicatorIndex, Target
 from .glossary import expand
 from .meta import Plan
 from .parse import SEP
 from .search import fuse, normalise, plans_named, resolve_plans, tokenize, top_k
 from .settings import MAX_QUESTION_CHARS, Settings
-from .store import load_files, read_manifest
+from .store import load_files, read_manifest, search_params
 
 
 class QuestionError(ValueError):
@@ -54,10 +54,13 @@ class Assistant:
         self._df: dict[str, int] = terms["df"]
         self._docs: int = int(terms["docs"])
         self._encoder = encoder
-        self._plan_rows = {pid: np.array([i for i, c in enumerate(chunks) if c.plan == pid], dtype=np.int64)
-                           for pid in self._plan}
+        rows: dict[str, list[int]] = {pid: [] for pid in self._plan}
+        for i, c in enumerate(chunks):
+            rows[c.plan].append(i)
+        self._plan_rows = {pid: np.array(r, dtype=np.int64) for pid, r in rows.items()}
         self._query_cache: dict[str, np.ndarray] = {}
         self.targets: list[Target] = facts["targets"]
+        self._indicators = IndicatorIndex(self.targets)
         self.duties: list[Duty] = facts["duties"]
         self._containers: dict[str, list[route.Passage]] = {}
         for c in chunks:
@@ -82,7 +85,10 @@ class Assistant:
         if encoder.dim != manifest.dim:
             raise EmbedderError(f"embedder {encoder.name!r} gives {encoder.dim}-d vectors, index has {manifest.dim}-d")
         assistant = cls(settings, manifest, *files, encoder)
-        encoder.encode(["预热 warm-up"], query=True)  # the first call pays one-off setup; not the user's first question
+        encoder.encode(["预热 warm-up"], query=True)  # one-off setup costs belong to loading,
+        tokenize("预热")  # not to the user's first question (jieba loads its dictionary here)
+        for plan in assistant.plans:
+            plan.short_names  # noqa: B018 (computed once: pinyin of every jurisdiction)
         return assistant
 
     # -- retrieval -------------------------------------------------------------------------
@@ -114,7 +120,6 @@ class Assistant:
     def retrieve(self, question: str, plan_ids: list[str], k: int, mode: str = "hybrid",
                  timings: dict | None = None) -> list:
         """Ranked hits for a question within the given plans (all plans when empty)."""
-        import faiss
 
         timings = timings if timings is not None else {}
         allowed = self._allowed(plan_ids)
@@ -133,9 +138,7 @@ class Assistant:
             qv = self._embed_query(question)
             timings["embed_ms"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
-            params = None
-            if allowed is not None:
-                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))
+            params = search_params(self._vectors, np.flatnonzero(allowed) if allowed is not None else None)
             _, idx = self._vectors.search(qv[None, :].astype(np.float32), min(n, len(self.chunks)), params=params)
             dense_rows = [int(i) for i in idx[0] if i >= 0]
             timings["faiss_ms"] = (time.perf_counter() - t) * 1000
@@ -214,10 +217,10 @@ class Assistant:
             tokens = {tok for tok in tokenize(query) if tok not in names}
             passages = [route.Passage(c.plan, c.section, c.start, c.end) for c in (self.chunks[h.row] for h in hits)]
             return route.answer_duty(tokens, duties, passages, titles, tokenize, self._containers)
-        targets = [t for t in self.targets if t.plan in scoped]
         topic = self._place_free(query, plan_ids)
+        targets = self._indicators.candidates(topic, scoped)
         if plan_ids and kind == "target":
-            absent = route.absent_indicator(topic, self.targets, titles, plan_ids, self.texts)
+            absent = route.absent_indicator(topic, self._indicators.candidates(topic), titles, plan_ids, self.texts)
             if absent:
                 return absent
         return route.answer_targets(topic, kind, targets, [p.id for p in self.plans], titles, bool(plan_ids),

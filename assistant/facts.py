@@ -26,7 +26,8 @@ from .units import (
 )
 
 __all__ = [
-    "Duty", "Target", "extract_duties", "extract_targets", "indicator_scores", "match_indicator", "normalise_unit",
+    "Duty", "IndicatorIndex", "Target", "extract_duties", "extract_targets", "indicator_scores", "match_indicator",
+    "normalise_unit",
     "unit_matches",
 ]
 
@@ -499,12 +500,49 @@ def indicator_scores(question: str, targets: list[Target]) -> list[tuple[int, Ta
     extra = [_norm(alias) for pat, alias in SYNONYMS if re.search(pat, q)]
     q = "|".join([q, *extra])
     scored = []
+    memo: dict[str, int] = {}  # plans repeat indicator names: score each name once
     for n, t in enumerate(targets):
-        ind = _norm(t.indicator)
-        score = _overlap(q, ind)
-        if score >= 3 and _names_measure(q, ind):
-            scored.append((-score, _SOURCE_RANK.get(t.source, 3), n, t))
+        if t.indicator not in memo:
+            ind = _norm(t.indicator)
+            memo[t.indicator] = score if (score := _overlap(q, ind)) >= 3 and _names_measure(q, ind) else 0
+        if memo[t.indicator]:
+            scored.append((-memo[t.indicator], _SOURCE_RANK.get(t.source, 3), n, t))
     return [(-s, t) for s, _, _, t in sorted(scored, key=lambda s: s[:3])]
+
+
+class IndicatorIndex:
+    """Character-bigram postings over the distinct indicator names, so a question is scored against
+    a few hundred names instead of every target of every plan (many plans repeat the same names)."""
+
+    LIMIT = 300
+
+    def __init__(self, targets: list[Target]) -> None:
+        self.targets = targets
+        self._names: list[str] = []
+        self._members: list[list[int]] = []
+        self._grams: dict[str, list[int]] = {}
+        seen: dict[str, int] = {}
+        for i, t in enumerate(targets):
+            name = _norm(t.indicator)
+            if name not in seen:
+                seen[name] = len(self._names)
+                self._names.append(name)
+                self._members.append([])
+                for g in {name[j : j + 2] for j in range(len(name) - 1)}:
+                    self._grams.setdefault(g, []).append(seen[name])
+            self._members[seen[name]].append(i)
+
+    def candidates(self, question: str, plans: set[str] | None = None) -> list[Target]:
+        """Targets (of the given plans) whose names share the most bigrams with the question."""
+        q = _norm(question)
+        q = "|".join([q, *(_norm(alias) for pat, alias in SYNONYMS if re.search(pat, q))])
+        shared: dict[int, int] = {}
+        for g in {q[j : j + 2] for j in range(len(q) - 1)}:
+            for n in self._grams.get(g, ()):
+                shared[n] = shared.get(n, 0) + 1
+        best = sorted(shared, key=lambda n: (-shared[n], n))[: self.LIMIT]
+        rows = sorted(i for n in best for i in self._members[n])
+        return [self.targets[i] for i in rows if plans is None or self.targets[i].plan in plans]
 
 
 def match_indicator(question: str, targets: list[Target]) -> list[Target]:
