@@ -29,3 +29,20 @@ def assistant(index_dir):
     from assistant import Assistant
 
     return Assistant.load(index_dir)
+
+
+@pytest.fixture(scope="module")
+def served(assistant, tmp_path_factory):
+    """The real Gradio app on a free local port: (url, feedback file)."""
+    import socket
+
+    from ui.app import build_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+    app = build_app(assistant, feedback_path=feedback)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/", feedback
+    app.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 from types import SimpleNamespace
 
@@ -284,21 +283,9 @@ def test_upload_adds_a_plan_without_restart_and_refuses_bad_files(index_dir, tmp
 # -- the running app -------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def app_url(assistant, tmp_path_factory):
-    from ui.app import build_app
-
-    app = build_app(assistant, feedback_path=tmp_path_factory.mktemp("fb") / "feedback.jsonl")
-    port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
+def app_url(served):
+    return served[0]
 
 
 @pytest.mark.slow

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -24,24 +23,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword is deprecated)"),
     pytest.mark.slow,
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def served(assistant, tmp_path_factory):
-    from ui.app import build_app
-
-    feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
-    app = build_app(assistant, feedback_path=feedback)
-    port = free_port()
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/", feedback
-    app.close()
 
 
 @pytest.fixture(scope="module")
