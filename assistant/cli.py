@@ -82,8 +82,10 @@ def render_text(answer) -> str:
     if sources:
         out.append("来源 Sources:" if answer.citations else "最接近的段落 Nearest passages (not an answer):")
     for c in sources:
-        quote = " ".join(c.quote.split())
-        out.append(f"[{c.n}] {c.title} › {c.section}\n    {quote[:300]}{'…' if len(quote) > 300 else ''}")
+        marked = [c.quote[a - c.start : b - c.start] for a, b in c.highlights]
+        quote = " ".join((" … ".join(marked) if marked else c.quote).split())
+        where = f"{c.title} › {c.section}" if c.section else c.title
+        out.append(f"[{c.n}] {where}\n    {quote[:300]}{'…' if len(quote) > 300 else ''}")
     return "\n".join(out)
 
 
