@@ -185,7 +185,12 @@ class Assistant:
         query = expand(q)
         plan_ids = self.scope(query, plans)
         topic = self._place_free(query, plan_ids) if plan_ids else query
-        hits = self.retrieve(topic, plan_ids, self.settings.top_k, "hybrid" if mode == "full" else mode, timings)
+        k = self.settings.top_k
+        if route.classify(query) == "compare" and len(plan_ids) != 1:
+            pool = self.retrieve(topic, plan_ids, 4 * k, "hybrid" if mode == "full" else mode, timings)
+            hits = route.spread(pool, [self.chunks[h.row].plan for h in pool], k)
+        else:
+            hits = self.retrieve(topic, plan_ids, k, "hybrid" if mode == "full" else mode, timings)
         t = time.perf_counter()
         reply = self._structured(q, query, plan_ids, hits) if mode == "full" else None
         timings["route_ms"] = (time.perf_counter() - t) * 1000

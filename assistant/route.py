@@ -41,6 +41,19 @@ META_Q = re.compile(r"文号|(?<!老)字号|发文机关|印发(日期|时间)|�
                     r"issuing (body|authority|date)|who issued", re.I)
 
 
+def spread(ranked: list, plans: list[str], k: int) -> list:
+    """The k best hits taken round-robin across plans, so a comparison sees every plan it names."""
+    queues: dict[str, list] = {}
+    for hit, plan in zip(ranked, plans):
+        queues.setdefault(plan, []).append(hit)
+    out: list = []
+    while len(out) < k and any(queues.values()):
+        for plan in list(queues):
+            if queues[plan] and len(out) < k:
+                out.append(queues[plan].pop(0))
+    return out
+
+
 def classify(question: str) -> str:
     """meta | duty | unit_tasks | compare | target | passage — from the question's own wording."""
     if META_Q.search(question):
