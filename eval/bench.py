@@ -214,7 +214,7 @@ def build_scale(scale: int, corpus: Path, index_dir: Path, encoder, reuse: bool)
                 "embed": stats["embed_s"], "index": stats["index_s"]}
         total = sum(secs.values())
         out["build"] = {"total_s": round(total, 3), "parse_detail_s": {k: round(v, 3) for k, v in split.items()},
-                        "stages": {k: {"s": round(s, 3), "share": round(s / total, 4), "chars_per_s": round(chars / s),
+                        "stages": {k: {"s": round(s, 5), "share": round(s / total, 4), "chars_per_s": round(chars / s),
                                        "chunks_per_s": round(chunks / s, 1)} for k, s in secs.items()}}
     return out
 
@@ -385,7 +385,7 @@ def faiss_compare(vectors: np.ndarray, queries: np.ndarray, m: int = 32, ef_cons
     hnsw = faiss.IndexHNSWFlat(d, m, faiss.METRIC_INNER_PRODUCT)
     hnsw.hnsw.efConstruction = ef_construction
     hnsw.add(vectors)
-    out["build_s"]["hnsw"] = round(time.perf_counter() - t, 2)
+    out["build_s"]["hnsw"] = round(time.perf_counter() - t, 4)
     for ef in EF_SEARCH:
         hnsw.hnsw.efSearch = ef
         out["ann"].append(_ann_row(f"HNSW M={m} efC={ef_construction} efSearch={ef}", hnsw, queries, vectors,
@@ -397,7 +397,7 @@ def faiss_compare(vectors: np.ndarray, queries: np.ndarray, m: int = 32, ef_cons
     ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, nlist, faiss.METRIC_INNER_PRODUCT)
     ivf.train(vectors)
     ivf.add(vectors)
-    out["build_s"]["ivf"] = round(time.perf_counter() - t, 2)
+    out["build_s"]["ivf"] = round(time.perf_counter() - t, 4)
     for nprobe in NPROBE:
         ivf.nprobe = nprobe
         out["ann"].append(_ann_row(f"IVF nlist={nlist} nprobe={nprobe}", ivf, queries, vectors, exact_d, exact_i,
