@@ -103,7 +103,7 @@ def is_english(question: str) -> bool:
     return not re.search(r"[\u4e00-\u9fff]", question)
 
 
-def compose(question: str, query: dict[str, float], passages: list[Passage], multi_plan: bool):
+def compose(question: str, query: dict[str, float], passages: list[Passage]):
     """Choose answer sentences. Returns (text, [(passage rank, sentence)], abstained)."""
     if not query or not passages:
         return None

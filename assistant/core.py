@@ -58,13 +58,11 @@ class Assistant:
         for i, c in enumerate(chunks):
             rows[c.plan].append(i)
         self._plan_rows = {pid: np.array(r, dtype=np.int64) for pid, r in rows.items()}
+        self._by_plan: dict[str, list[Chunk]] = {pid: [chunks[i] for i in r] for pid, r in rows.items()}
         self._query_cache: dict[str, np.ndarray] = {}
         self.targets: list[Target] = facts["targets"]
         self._indicators = IndicatorIndex(self.targets)
         self.duties: list[Duty] = facts["duties"]
-        self._containers: dict[str, list[route.Passage]] = {}
-        for c in chunks:
-            self._containers.setdefault(c.plan, []).append(route.Passage(c.plan, c.section, c.start, c.end))
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -186,13 +184,14 @@ class Assistant:
         plan_ids = self.scope(query, plans)
         topic = self._place_free(query, plan_ids) if plan_ids else query
         k = self.settings.top_k
-        if route.classify(query) == "compare" and len(plan_ids) != 1:
+        kind = route.classify(query)
+        if kind == "compare" and len(plan_ids) != 1:
             pool = self.retrieve(topic, plan_ids, 4 * k, "hybrid" if mode == "full" else mode, timings)
             hits = route.spread(pool, [self.chunks[h.row].plan for h in pool], k)
         else:
             hits = self.retrieve(topic, plan_ids, k, "hybrid" if mode == "full" else mode, timings)
         t = time.perf_counter()
-        reply = self._structured(q, query, plan_ids, hits) if mode == "full" else None
+        reply = self._structured(kind, q, query, plan_ids, hits) if mode == "full" else None
         timings["route_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         if reply:
@@ -203,8 +202,7 @@ class Assistant:
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return replace(answer, timings=timings)
 
-    def _structured(self, q: str, query: str, plan_ids: list[str], hits) -> route.Reply | None:
-        kind = route.classify(query)
+    def _structured(self, kind: str, q: str, query: str, plan_ids: list[str], hits) -> route.Reply | None:
         if kind == "passage":
             return None
         scoped = set(plan_ids) or set(self._plan)
@@ -213,15 +211,14 @@ class Assistant:
             return route.answer_meta([p for p in self.plans if p.id in scoped], self.texts)
         duties = [d for d in self.duties if d.plan in scoped]
         if kind == "unit_tasks":
-            return route.answer_unit_tasks(q, duties, titles, self._containers)
+            return route.answer_unit_tasks(q, duties, titles, self._by_plan)
         if kind == "duty" and not duties and plan_ids:
             names = "、".join(f"《{titles[p]}》" for p in plan_ids)
             return route.Reply("duty", (f"{names}未列明各项任务的牵头或责任部门。",), (), abstained=True)
         if kind == "duty":
-            names = {normalise(s) for pid in plan_ids for s in self._plan[pid].short_names}
-            tokens = {tok for tok in tokenize(query) if tok not in names}
-            passages = [route.Passage(c.plan, c.section, c.start, c.end) for c in (self.chunks[h.row] for h in hits)]
-            return route.answer_duty(tokens, duties, passages, titles, tokenize, self._containers)
+            tokens = set(self._topic_tokens(query, plan_ids))
+            return route.answer_duty(tokens, duties, [self.chunks[h.row] for h in hits], titles, tokenize,
+                                     self._by_plan)
         topic = self._place_free(query, plan_ids)
         targets = self._indicators.candidates(topic, scoped)
         if plan_ids and kind == "target":
@@ -233,7 +230,7 @@ class Assistant:
 
     def _sentence_of(self, t: Target) -> tuple[str, int, int]:
         """The whole plan sentence around a prose target, as clean text and raw offsets."""
-        for c in self._chunks_of(t.plan):
+        for c in self._by_plan.get(t.plan, ()):
             if c.kind == "para" and c.start <= t.start < c.end:
                 for s, a, b in sentences(c):
                     if a <= t.start < b:
@@ -242,14 +239,10 @@ class Assistant:
 
     def _span_citation(self, n: int, span: route.Span) -> Citation:
         plan = self._plan[span.plan]
-        section = next((c.section for c in self._chunks_of(span.plan) if c.start <= span.mark[0] < c.end), ())
-        chunk = next((c.id for c in self._chunks_of(span.plan) if c.start <= span.mark[0] < c.end), "")
-        return Citation(n, plan.doc, plan.id, plan.title, SEP.join(section), self.texts[span.plan][span.start:span.end],
-                        span.start, span.end, chunk, (span.mark,))
-
-    def _chunks_of(self, plan_id: str) -> list[Chunk]:
-        rows = self._plan_rows.get(plan_id, ())
-        return [self.chunks[i] for i in rows]
+        home = next((c for c in self._by_plan.get(span.plan, ()) if c.start <= span.mark[0] < c.end), None)
+        return Citation(n, plan.doc, plan.id, plan.title, SEP.join(home.section) if home else "",
+                        self.texts[span.plan][span.start:span.end], span.start, span.end, home.id if home else "",
+                        (span.mark,))
 
     def _place_free(self, text: str, plan_ids: list[str]) -> str:
         """The question without the titles and place names that chose its plans (not topic words)."""
@@ -287,21 +280,19 @@ class Assistant:
                     lines.append(f"{s.text}[{n}]")
                     c = citations[n - 1]
                     citations[n - 1] = replace(c, highlights=(*c.highlights, (s.start, s.end)))
-        english = is_english(q)
         plans = {s.plan for s in reply.spans}
-        head = ""
-        if len(plans) == 1:
-            title = self._plan[next(iter(plans))].title
-            head = f"According to 《{title}》:\n" if english else f"据《{title}》：\n"
+        title = self._plan[next(iter(plans))].title if len(plans) == 1 else None
         used = sorted({int(n) for n in re.findall(r"\[(\d+)\]", "\n".join(lines))})
-        where = "；".join(_label(citations[n - 1]) for n in used[:6] if n <= len(citations))
-        text = head + "\n".join(lines) + ("\nSources: " if english else "\n出处：") + where
+        text = _answer_text(is_english(q), title, lines, [citations[n - 1] for n in used[:6] if n <= len(citations)])
         return Answer(q, text, False, tuple(citations), (), tuple(plan_ids), reply.kind)
 
-    def _pick_sentences(self, q: str, query: str, hits, plan_ids):
+    def _topic_tokens(self, query: str, plan_ids: list[str]) -> list[str]:
+        """Query tokens without the place names that chose the plans."""
         names = {normalise(s) for pid in plan_ids for s in self._plan[pid].short_names}
-        q_tokens = [tok for tok in tokenize(query) if tok not in names]
-        weights = query_weights(q_tokens, self._df, self._docs)
+        return [tok for tok in tokenize(query) if tok not in names]
+
+    def _pick_sentences(self, q: str, query: str, hits, plan_ids):
+        weights = query_weights(self._topic_tokens(query, plan_ids), self._df, self._docs)
         passages = []
         for rank, hit in enumerate(hits):
             chunk = self.chunks[hit.row]
@@ -310,8 +301,7 @@ class Assistant:
                           if s.rstrip("。").replace(" ", "") != heading)
             context = _flat(SEP.join(chunk.section))
             passages.append(Passage(rank, self._plan[chunk.plan].title, sents, context))
-        multi = len({self.chunks[h.row].plan for h in hits}) > 1
-        return compose(q, weights, passages, multi), passages
+        return compose(q, weights, passages), passages
 
     def _from_passages(self, q: str, query: str, hits, plan_ids) -> Answer:
         picked, passages = self._pick_sentences(q, query, hits, plan_ids)
@@ -328,12 +318,15 @@ class Assistant:
         for rank, s in picked:
             prefix = f"《{passages[rank].plan_title}》：" if multi else ""
             lines.append(f"{prefix}{s.text}[{rank + 1}]")
-        title = passages[picked[0][0]].plan_title
-        head = "" if multi else (f"According to 《{title}》:\n" if english else f"据《{title}》：\n")
-        used = sorted({rank for rank, _ in picked})
-        where = "；".join(_label(citations[r]) for r in used)
-        text = head + "\n".join(lines) + ("\nSources: " if english else "\n出处：") + where
+        title = None if multi else passages[picked[0][0]].plan_title
+        text = _answer_text(english, title, lines, [citations[r] for r in sorted({rank for rank, _ in picked})])
         return Answer(q, text, False, citations, (), tuple(plan_ids))
+
+
+def _answer_text(english: bool, title: str | None, lines: list[str], cited: list[Citation]) -> str:
+    """Answer lines under the plan title (when there is one plan), then where each cited passage is."""
+    head = "" if title is None else (f"According to 《{title}》:\n" if english else f"据《{title}》：\n")
+    return head + "\n".join(lines) + ("\nSources: " if english else "\n出处：") + "；".join(map(_label, cited))
 
 
 def _label(c: Citation) -> str:

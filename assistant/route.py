@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .chunking import Chunk
 from .facts import Duty, Target, indicator_scores, longest_common, match_indicator
 from .units import normalise_unit, unit_matches
 
@@ -169,16 +170,6 @@ class Reply:
     abstained: bool = False  # the plans were checked and do not state it; lines say what they do state
 
 
-@dataclass(frozen=True)
-class Passage:
-    """Where a retrieved chunk sits, for finding the duty note a question is about."""
-
-    plan: str
-    section: tuple[str, ...]
-    start: int
-    end: int
-
-
 def target_span(t: Target) -> Span:
     """A table row is quoted from its table's caption, so the years in the header are in the quote."""
     start = t.table_start if t.source == "table" and t.table_start and t.start - t.table_start < 4000 else t.start
@@ -272,7 +263,7 @@ def answer_targets(query: str, kind: str, targets: list[Target], plan_order: lis
     return Reply("target", tuple(lines), tuple(spans)) if lines else None
 
 
-def note_span(d: Duty, containers: dict[str, list[Passage]]) -> Span:
+def note_span(d: Duty, containers: dict[str, list[Chunk]]) -> Span:
     """Quote the note with the text just before it (usually the chunk it sits in)."""
     around = [p for p in containers.get(d.plan, ()) if p.start <= d.start and d.end <= p.end]
     if around:
@@ -281,8 +272,8 @@ def note_span(d: Duty, containers: dict[str, list[Passage]]) -> Span:
     return Span(d.plan, d.start, d.end, (d.start, d.end))
 
 
-def answer_duty(query_tokens: set[str], duties: list[Duty], hits: list[Passage], titles: dict[str, str],
-                tokenize, containers: dict[str, list[Passage]]) -> Reply | None:
+def answer_duty(query_tokens: set[str], duties: list[Duty], hits: list[Chunk], titles: dict[str, str],
+                tokenize, containers: dict[str, list[Chunk]]) -> Reply | None:
     """The complete lead/participant lists of the task the question is about."""
     best, best_score = None, 0.0
     for d in duties:
@@ -305,7 +296,7 @@ def answer_duty(query_tokens: set[str], duties: list[Duty], hits: list[Passage],
 
 
 def answer_unit_tasks(question: str, duties: list[Duty], titles: dict[str, str],
-                      containers: dict[str, list[Passage]]) -> Reply | None:
+                      containers: dict[str, list[Chunk]]) -> Reply | None:
     """Every task of the unit the question names, grouped by plan, each cited."""
     found = duties_of_unit(question, duties)
     if not found:
