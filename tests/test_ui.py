@@ -253,7 +253,7 @@ def test_real_targets_in_tables(assistant):
 def test_real_duties_in_tables(assistant):
     units = all_units(assistant.duties)
     assert units
-    rows = duties_for_unit(assistant.duties, assistant.plans, "卫健局", unit_matcher(assistant))
+    rows = duties_for_unit(assistant.duties, assistant.plans, "卫健局", unit_matcher())
     assert any(r[0] == FUSHAN and "急救" in r[1] and "牵头" in r[2] for r in rows)
 
 

@@ -150,7 +150,7 @@ class Handlers:
         return self._table(same_indicator(self.targets, self.plans, query or ""), SAME_HEADERS, "指标对比.csv")
 
     def unit_data(self, unit: str | None) -> tuple[pd.DataFrame, Path]:
-        rows = duties_for_unit(self.duties, self.plans, unit or "", unit_matcher(self.assistant))
+        rows = duties_for_unit(self.duties, self.plans, unit or "", unit_matcher())
         return self._table(rows, DUTY_HEADERS, "分工.csv")
 
     @staticmethod

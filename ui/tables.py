@@ -7,7 +7,6 @@ and read fields with ``getattr`` so a record type gaining fields does not break 
 from __future__ import annotations
 
 import csv
-import importlib
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -114,29 +113,16 @@ def same_indicator(targets: Sequence, plans: Sequence, query: str, threshold: fl
 
 
 def default_unit_matcher(query: str, unit: str) -> bool:
-    """Fallback when the facts module is absent: exact or containment after removing spaces."""
+    """Plain matching: exact or containment after removing spaces."""
     q, u = _norm(query), _norm(unit)
     return bool(q) and (q == u or q in u or (len(u) >= 3 and u in q))
 
 
-def _library_matcher() -> Callable[[str, str], bool] | None:
-    for module in ("assistant.units", "assistant.facts"):
-        try:
-            fn = getattr(importlib.import_module(module), "unit_matches", None)
-        except ImportError:
-            continue
-        if callable(fn):
-            return fn
-    return None
+def unit_matcher() -> Callable[[str, str], bool]:
+    """Unit-name matching that knows abbreviations (卫健局 = 卫生健康局), plus plain equality."""
+    from assistant.units import unit_matches
 
-
-def unit_matcher(assistant) -> Callable[[str, str], bool]:
-    """The assistant's ``unit_matches`` (it knows 卫健局 = 卫生健康局) when available, else the fallback."""
-    fn = getattr(getattr(getattr(assistant, "facts", None), "units", None), "unit_matches", None)
-    fn = fn if callable(fn) else _library_matcher()
-    if fn is None:
-        return default_unit_matcher
-    return lambda q, u: _norm(q) == _norm(u) or bool(fn(q, u))
+    return lambda q, u: _norm(q) == _norm(u) or bool(unit_matches(q, u))
 
 
 def duty_roles(duty) -> list[tuple[str, str]]:
