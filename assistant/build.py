@@ -95,9 +95,10 @@ def write_documents(settings: Settings, docs: list[Document], encoder: Encoder, 
 def build_index(settings: Settings, encoder: Encoder | None = None, log=print, progress: bool = False) -> dict:
     """Parse, chunk, embed and index every plan in the corpus folder; returns stage timings."""
     t0 = time.perf_counter()
-    files = plan_files(settings.corpus_dir)
-    extra = overrides(settings.corpus_dir)
-    docs = [read_document(f, settings.chunking, extra.get(f.name) or extra.get(f.stem)) for f in files]
+    docs = []
+    for folder in (settings.corpus_dir, *settings.extra_corpus):
+        extra = overrides(folder)
+        docs += [read_document(f, settings.chunking, extra.get(f.name) or extra.get(f.stem)) for f in plan_files(folder)]
     _refuse_duplicates(docs)
     t_parse = time.perf_counter() - t0
     encoder = encoder or load_encoder(settings.build_embedder)

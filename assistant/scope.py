@@ -1,0 +1,76 @@
+"""Which plans a question is about, decided by the places it names (gazetteer) before any search.
+
+A question that names a place with no plan in the index must never be answered from another place's plan
+("成都市武侯区…注册护士" answered with 福山区's figure). Parent and child places are told apart: 烟台市 is not
+福山区, and 济宁市's plan is not 任城区's; both are said explicitly instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .meta import DOC_KINDS, Plan
+from .places import Place, find_places, most_specific, place_of
+from .search import normalise, plans_named
+
+
+@dataclass(frozen=True)
+class Scope:
+    plans: tuple[str, ...]  # plan ids to search; () = all plans
+    missing: tuple[Place, ...] = ()  # places the question names that no indexed plan covers
+
+
+def plan_places(plans: list[Plan]) -> dict[str, Place | None]:
+    """Each plan's jurisdiction as a gazetteer place (None when its metadata names none)."""
+    return {p.id: place_of(p.jurisdiction, p.title, p.issuer) for p in plans}
+
+
+def _by_kind(question: str, matched: list[Plan]) -> list[Plan]:
+    """Among one place's plans, a document kind the question mentions (意见, 规划 …) narrows further."""
+    kinds = [k for k in DOC_KINDS if k in question]
+    narrowed = [p for p in matched if any(k in p.title for k in kinds)] if len(matched) > 1 and kinds else []
+    return narrowed or matched
+
+
+def scope_of(question: str, plans: list[Plan], places: dict[str, Place | None]) -> Scope:
+    """Plans of the places the question names; else plans named by title or short name; else all.
+
+    When the question names places and none of them has a plan, the scope is empty and ``missing``
+    says which; a place named beside one that has a plan (a sibling in a comparison, a place mentioned
+    in passing) is kept in ``missing`` too so the answer can say it has no plan.
+    """
+    named = most_specific(find_places(question))
+    covered = [p for p in plans if places.get(p.id) and any(places[p.id].same(n) for n in named)]
+    missing = tuple(n for n in named if not any(pl and pl.same(n) for pl in places.values()))
+    if covered:
+        return Scope(tuple(p.id for p in _by_kind(normalise(question), covered)), missing)
+    by_name = plans_named(question, plans)
+    if by_name:
+        return Scope(tuple(by_name), missing)
+    return Scope((), missing)
+
+
+def related(place: Place, plans: list[Plan], places: dict[str, Place | None]) -> tuple[list[Plan], list[Plan]]:
+    """Indexed plans of places inside the given place, and of places containing it."""
+    inside = [p for p in plans if places.get(p.id) and places[p.id].within(place)]
+    above = [p for p in plans if places.get(p.id) and place.within(places[p.id])]
+    return inside, above
+
+
+def unindexed_text(missing: tuple[Place, ...], plans: list[Plan], places: dict[str, Place | None],
+                   english: bool = False) -> str:
+    """What to say when the question's places have no plan: which, what is near, what is indexed."""
+    lines = []
+    for m in missing:
+        inside, above = related(m, plans, places)
+        if english:
+            lines.append(f"The plan library has no plan for {m.text} ({m.name}).")
+        else:
+            lines.append(f"规划库中没有{m.text}的规划。")
+        for p in inside:
+            lines.append(f"{m.text}下辖的{places[p.id].name}有《{p.title}》，但其内容只适用于{places[p.id].name}。")
+        for p in above:
+            lines.append(f"其上级{places[p.id].name}有《{p.title}》，该规划未必对{m.text}单独作出规定。")
+    titles = "、".join(f"《{p.title}》" for p in plans[:20]) + (" 等" if len(plans) > 20 else "")
+    lines.append(("Indexed plans: " if english else "已收录的规划：") + titles)
+    return "\n".join(lines)
