@@ -33,6 +33,9 @@ from .parse import SEP
 from .scope import Scope, plan_places, related, scope_of, unindexed_text
 from .search import fuse, normalise, resolve_plans, tokenize, top_k
 from .settings import MAX_QUESTION_CHARS, Settings
+from .verify import absent_terms, asked_years, states_year
+
+YEAR_LEAD_CHARS = 160  # how far before a claim its year may be stated ("到2025年，" opening a paragraph)
 from .store import load_files, read_manifest, search_params
 
 
@@ -49,6 +52,7 @@ class Assistant:
         self.plans: list[Plan] = list(manifest.plans)
         self._plan = {p.id: p for p in self.plans}
         self._places = plan_places(self.plans)
+        self._flat_texts = {pid: _flat(t) for pid, t in texts.items()}
         self.chunks: list[Chunk] = chunks
         self.texts: dict[str, str] = texts
         self._vectors = vectors
@@ -205,6 +209,14 @@ class Assistant:
             hits = self.retrieve(topic, plan_ids, k, "hybrid" if mode == "full" else mode, timings)
         t = time.perf_counter()
         reply = self._structured(kind, q, query, plan_ids, hits) if mode == "full" else None
+        if mode == "full" and (kind in ("duty", "passage") or reply is None):
+            missing = self._absent(query, plan_ids)
+            if missing:
+                reply = route.Reply(kind, (f"所选规划中未出现“{'”“'.join(missing[:3])}”的相关表述。",), (),
+                                    abstained=True)
+        years = asked_years(topic) if kind != "meta" else ()
+        if reply and years and reply.kind in ("target", "compare") and not reply.abstained:
+            reply = self._years_stated(reply, years)
         timings["route_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         if reply:
@@ -229,17 +241,58 @@ class Assistant:
             names = "、".join(f"《{titles[p]}》" for p in plan_ids)
             return route.Reply("duty", (f"{names}未列明各项任务的牵头或责任部门。",), (), abstained=True)
         if kind == "duty":
-            tokens = set(self._topic_tokens(query, plan_ids))
-            return route.answer_duty(tokens, duties, [self.chunks[h.row] for h in hits], titles, tokenize,
-                                     self._by_plan)
+            unit = route.unit_named(self._place_free(query, plan_ids), duties)
+            about = query.replace(unit, " ") if unit else query  # the task's topic, without the asked unit
+            weights = query_weights(self._topic_tokens(about, plan_ids), self._df, self._docs)
+            return route.answer_duty(weights, duties, titles, self._by_plan, self.texts, unit)
         topic = self._place_free(query, plan_ids)
         targets = self._indicators.candidates(topic, scoped)
         if plan_ids and kind == "target":
             absent = route.absent_indicator(topic, self._indicators.candidates(topic), titles, plan_ids, self.texts)
             if absent:
                 return absent
-        return route.answer_targets(topic, kind, targets, [p.id for p in self.plans], titles, bool(plan_ids),
-                                    self._sentence_of)
+        order = [p.id for p in self.plans if p.id in scoped]
+        return route.answer_targets(topic, kind, targets, order, titles, bool(plan_ids), self._sentence_of,
+                                    self.texts)
+
+    def _absent(self, query: str, plan_ids: list[str]) -> list[str]:
+        """Distinctive question terms that none of the plans in scope uses (topic presence)."""
+        texts = [self._flat_texts[p] for p in (plan_ids or self._plan)]
+        return absent_terms(self._place_free(query, plan_ids), texts, route.DUTY_WORDS)
+
+    def _context(self, plan: str, start: int, end: int) -> str:
+        """What a claim's year is read from: its own text, the section path, and the lead-in before it
+        in its chunk ("到2025年，" opening the paragraph; a table's header above its row)."""
+        home = next((c for c in self._by_plan.get(plan, ()) if c.start <= start < c.end), None)
+        lead = self.texts[plan][max(home.start, start - YEAR_LEAD_CHARS) if home else start:end]
+        return (SEP.join(home.section) if home else "") + " " + lead
+
+    def _years_stated(self, reply: route.Reply, years: tuple[int, ...]) -> route.Reply:
+        """Keep the lines whose cited text states an asked year; if some asked year is stated nowhere,
+        say so (and show what the plan does state, marked as not the answer)."""
+        carried = [{y for y in years if states_year(line + self._context(sp.plan, sp.start, sp.mark[1]), y)}
+                   for line, sp in zip(reply.lines, reply.spans)]
+        keep = [i for i, c in enumerate(carried) if c]
+        unmet = [y for y in years if not any(y in c for c in carried)]
+        if not unmet:
+            return route.Reply(reply.kind, _renumber([reply.lines[i] for i in keep]),
+                               tuple(reply.spans[i] for i in keep))
+        said = "、".join(f"{y}年" for y in unmet)
+        note = f"规划未给出{said}的相应目标或数值。" + ("规划给出的是（不是所问年份）：" if not keep else "")
+        lines = [reply.lines[i] for i in keep] if keep else list(reply.lines)
+        spans = tuple(reply.spans[i] for i in keep) if keep else reply.spans
+        return route.Reply(reply.kind, (note, *_renumber(lines)), spans, abstained=True)
+
+    def _with_years(self, picked, hits, years: tuple[int, ...]):
+        """Passage sentences that state every-or-any asked year (in the sentence, its section or lead-in)."""
+        if not years or not picked:
+            return picked
+        out = []
+        for rank, sent in picked:
+            c = self.chunks[hits[rank].row]
+            if any(states_year(sent.text + self._context(c.plan, sent.start, sent.end), y) for y in years):
+                out.append((rank, sent))
+        return out
 
     def _sentence_of(self, t: Target) -> tuple[str, int, int]:
         """The whole plan sentence around a prose target, as clean text and raw offsets."""
@@ -286,6 +339,7 @@ class Assistant:
         lines = list(reply.lines)
         if reply.kind in ("target", "compare", "duty"):
             picked, _ = self._pick_sentences(q, query, hits, plan_ids)
+            picked = self._with_years(picked, hits, asked_years(self._place_free(query, plan_ids)))
             for rank, s in (picked or [])[: 1 if reply.kind == "duty" else None]:
                 n = number_of_hit.get(rank)
                 cited = any(x.highlights and x.highlights[0][0] <= s.start < x.highlights[0][1] for x in citations)
@@ -318,6 +372,8 @@ class Assistant:
 
     def _from_passages(self, q: str, query: str, hits, plan_ids) -> Answer:
         picked, passages = self._pick_sentences(q, query, hits, plan_ids)
+        years = asked_years(self._place_free(query, plan_ids))
+        picked = self._with_years(picked, hits, years)
         multi = len({self.chunks[h.row].plan for h in hits}) > 1
         english = is_english(q)
         if not picked:
@@ -334,6 +390,11 @@ class Assistant:
         title = None if multi else passages[picked[0][0]].plan_title
         text = _answer_text(english, title, lines, [citations[r] for r in sorted({rank for rank, _ in picked})])
         return Answer(q, text, False, citations, (), tuple(plan_ids))
+
+
+def _renumber(lines: list[str]) -> tuple[str, ...]:
+    """Lines each citing its own span, numbered again from [1] after some were dropped."""
+    return tuple(re.sub(r"\[\d+\]$", "", line) + f"[{i + 1}]" for i, line in enumerate(lines))
 
 
 def _answer_text(english: bool, title: str | None, lines: list[str], cited: list[Citation]) -> str:

@@ -16,6 +16,8 @@ from .parse import clean_line
 DOC_KINDS = ("规划", "意见", "方案", "计划", "纲要", "办法", "通知", "要点", "细则")
 _TITLE_END = re.compile(rf"(?:{'|'.join(k for k in DOC_KINDS if k != '通知')})(?:（[^）]*）)?$")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_LABEL = re.compile(r"^(发布机构|发文机关|成文日期|发布日期|文号|索引号)[:：]\s*(.+)$")
 _DOCNO = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[（(]\d{4}[〕\]）)]\s*\d+\s*号")
 _ISSUER = re.compile(r"^[\u4e00-\u9fa5（）]{2,30}(?:人民政府办公室|人民政府办公厅|人民政府|委员会|办公室|局|委)$")
 _PLACE = re.compile(r"([\u4e00-\u9fa5]{1,8}?(?:自治州|自治县|省|市|区|县|旗|州|盟))")
@@ -68,16 +70,24 @@ def _clean_lines(raw: str, limit: int = 80) -> list[str]:
     return out
 
 
-def _title(lines: list[str]) -> tuple[str, int]:
+_NOT_TITLE = re.compile(r"[《》。：:>|\\]")  # references, sentences, label lines (索引号：…), site menus
+_CITED_TITLE = re.compile(r"(?:印发|征求|公布|发布)[^《]{0,8}《([^》]{4,60})》")
+
+
+def _title(lines: list[str], fallback: str) -> tuple[str, int]:
+    """The plan's own title line; else the title an issuing notice names (印发/征求…《X》); else the file name.
+
+    Never a body sentence or a document the plan only cites (根据《…》).
+    """
     for n, line in enumerate(lines[:60]):
         if len(line) <= 50 and _TITLE_END.search(line) and not line.startswith(("关于印发", "印发")):
-            if not any(ch in line for ch in "《》。"):
+            if not _NOT_TITLE.search(line):
                 return line, n
-    joined = "".join(lines[:20])
-    m = re.search(r"《([^》]{4,60})》", joined)
-    if m:
-        return m.group(1), 0
-    return (lines[0][:50] if lines else ""), 0
+    for n, line in enumerate(lines[:20]):
+        m = _CITED_TITLE.search(line)
+        if m:
+            return m.group(1), n
+    return fallback, 0
 
 
 def _place(*texts: str) -> tuple[str, str]:
@@ -95,14 +105,18 @@ def _place(*texts: str) -> tuple[str, str]:
 def plan_metadata(plan_id: str, doc: str, raw: str) -> Plan:
     """Derive a Plan from the first lines of its text (the 通知 header and the title)."""
     lines = _clean_lines(raw)
-    title, title_line = _title(lines)
+    title, title_line = _title(lines, plan_id)
     head = lines[: max(title_line, 1)]
-    issuer = next((ln for ln in head if _ISSUER.match(ln) and "文件" not in ln), "")
+    labels = dict(m.groups() for m in map(_LABEL.match, lines[:40]) if m)  # web-page 发布机构：… lines
+    bare = [_DOCNO.sub("", _DATE.sub(" ", ln)).strip() for ln in lines[:40]]  # "X办公室 2022年3月1日 X发〔…〕5号"
+    issuer = labels.get("发布机构") or labels.get("发文机关") or next(
+        (b for b in bare[: max(title_line, 1)] if _ISSUER.match(b) and "文件" not in b), "")
     if not issuer:
-        issuer = next((ln for ln in lines[:40] if _ISSUER.match(ln)), "")
-    date_m = next((m for m in map(_DATE.search, lines[:60]) if m), None)
+        issuer = next((b for b in bare if _ISSUER.match(b)), "")
+    date_m = _DATE.search(labels.get("成文日期", "")) or _ISO_DATE.search(labels.get("成文日期", "")) or next(
+        (m for m in map(_DATE.search, lines[:60]) if m), None)
     date = f"{date_m.group(1)}-{int(date_m.group(2)):02d}-{int(date_m.group(3)):02d}" if date_m else ""
-    number = next((m.group() for m in map(_DOCNO.search, head) if m), "")
+    number = next((m.group() for m in (_DOCNO.search(_DATE.sub(" ", ln)) for ln in head) if m), "")
     status = next((w for w in STATUS_WORDS if any(w in ln for ln in lines[:30])), "")
     jurisdiction, parent = _place(title, issuer)
     if jurisdiction and not parent:

@@ -117,9 +117,7 @@ def most_specific(places: list[Place]) -> list[Place]:
 
 
 def place_of(*texts: str) -> Place | None:
-    """The jurisdiction a plan's title or issuer names: its most specific place, first in text order."""
-    for text in texts:
-        found = most_specific(find_places(text or ""))
-        if found:
-            return max(found, key=lambda p: p.rank)
-    return None
+    """The jurisdiction a plan's title, jurisdiction or issuer names: the most specific place, the least
+    ambiguous first (乐山市市中区 in the title beats a bare 市中区)."""
+    found = [p for text in texts for p in most_specific(find_places(text or ""))]
+    return min(found, key=lambda p: (-p.rank, len(p.codes))) if found else None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .chunking import Chunk
 from .facts import Duty, Target, indicator_scores, longest_common, match_indicator
 from .units import normalise_unit, unit_matches
+from .verify import modifier_conflict
 
 TARGET_Q = re.compile(r"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|几[个家所张人]|多高|多大|"
                       r"how (many|much|high)|target|goal|aim|rate|ratio|number of|per ", re.I)
@@ -106,7 +107,7 @@ def pick_targets(question: str, targets: list[Target]) -> list[Target]:
     """The records of the best-matching indicator (two indicators when the question asks two
     things), table records first; [] if no indicator fits or it covers too little of the topic
     ("妇幼保健院实有床位数" is not "每千人口医疗卫生机构床位数")."""
-    scored = indicator_scores(question, targets)
+    scored = [(s, t) for s, t in indicator_scores(question, targets) if not _conflict(question, t.indicator)]
     topic = topic_chars(question)
     if not scored or (len(topic) >= 6 and scored[0][0] < 0.4 * len(topic)):
         return []
@@ -119,6 +120,24 @@ def pick_targets(question: str, targets: list[Target]) -> list[Target]:
     same = [t for t in ranked if _key(t.indicator) in keys]
     same.sort(key=lambda t: (t.plan, keys.index(_key(t.indicator)), t.source != "table", t.start))
     return same
+
+
+def _conflict(question: str, indicator: str, memo: dict = {}) -> str:  # noqa: B006 (a per-process memo)
+    key = (question, indicator)
+    if key not in memo:
+        if len(memo) > 20000:
+            memo.clear()
+        memo[key] = modifier_conflict(question, indicator)
+    return memo[key]
+
+
+def near_miss(question: str, targets: list[Target]) -> tuple[str, Target] | None:
+    """The best indicator the question seems to name but contradicts (专科 asked, 全科 indexed)."""
+    for _, t in indicator_scores(question, targets)[:5]:
+        word = _conflict(question, t.indicator)
+        if word:
+            return word, t
+    return None
 
 
 def _key(indicator: str) -> str:
@@ -211,7 +230,8 @@ def absent_indicator(query: str, everywhere: list[Target], titles: dict[str, str
 
 
 def answer_targets(query: str, kind: str, targets: list[Target], plan_order: list[str],
-                   titles: dict[str, str], named: bool, sentence_of=None) -> Reply | None:
+                   titles: dict[str, str], named: bool, sentence_of=None,
+                   texts: dict[str, str] | None = None) -> Reply | None:
     """Target (one plan) or comparison (several plans) answers from target records.
 
     Table records are stated field by field; prose and 专栏 records are quoted as the plan's own
@@ -219,7 +239,12 @@ def answer_targets(query: str, kind: str, targets: list[Target], plan_order: lis
     """
     recs = pick_targets(query, targets)
     if not recs:
-        return None
+        miss = near_miss(query, targets)
+        if miss is None or (texts is not None and any(miss[0] in texts[p] for p in plan_order if p in texts)):
+            return None  # no near miss, or the asked words occur in the plans: let passage search look
+        word, t = miss
+        line = f"规划未提及“{word}”相关指标；最接近的指标（不是所问指标）：《{titles[t.plan]}》{target_line(t)}[1]"
+        return Reply("target", (line,), (target_span(t),), abstained=True)
     table = [t for t in recs if t.source == "table"]
     if named and table and BASELINE_Q.search(query) and not FUTURE_Q.search(query.replace("2020", "")):
         if all(t.baseline.strip() in NO_VALUE for t in table):
@@ -272,27 +297,51 @@ def note_span(d: Duty, containers: dict[str, list[Chunk]]) -> Span:
     return Span(d.plan, d.start, d.end, (d.start, d.end))
 
 
-def answer_duty(query_tokens: set[str], duties: list[Duty], hits: list[Chunk], titles: dict[str, str],
-                tokenize, containers: dict[str, list[Chunk]]) -> Reply | None:
-    """The complete lead/participant lists of the task the question is about."""
-    best, best_score = None, 0.0
+DUTY_WORDS = frozenset("谁 牵头 负责 部门 单位 参与 配合 哪些 哪个 什么 工作 任务 责任 责任单位 主要 主责 协同 协助 "
+                       "分工 承担 落实 规划 方面 有关 相关 who lead leads responsible department".split())
+MIN_DUTY_COVER = 0.7  # share of the topic's weight the task's title and paragraph must contain
+
+
+def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dict[str, str],
+                containers: dict[str, list[Chunk]], texts: dict[str, str], asked_unit: str = "") -> Reply | None:
+    """The complete lead/participant lists of the task that covers the question's topic.
+
+    A note is quoted only when its task's title path and paragraph contain most of the topic's weight
+    (not merely because its chunk ranked first); a unit the question names must be listed on it, else the
+    answer says the task does not list that unit.
+    """
+    weights = {t: w for t, w in topic_weights.items() if t not in DUTY_WORDS}
+    total = sum(weights.values())
+    if not total:
+        return None
+    best, best_rank, best_cover = None, (0.0, 0.0), 0.0
     for d in duties:
-        rank_score = 0.0
-        for rank, h in enumerate(hits[:3]):
-            if h.plan == d.plan and (h.section == d.section or h.start <= d.start < h.end):
-                rank_score = max(rank_score, 1.0 / (rank + 1))
-        words = set(tokenize(" ".join(d.section[-2:])))
-        overlap = len(words & query_tokens) / (len(query_tokens) or 1)
-        if overlap == 0 and rank_score < 1.0:
-            continue  # neither the top passage nor the task's own title is about this question
-        score = rank_score + overlap
-        if score > best_score:
-            best, best_score = d, score
-    if best is None or best_score < 0.3:
+        span = note_span(d, containers)
+        title = _flat(" ".join(d.section[-2:]) + d.task)
+        where = _flat(" ".join(d.section)) + _flat(texts[d.plan][span.start:span.end])
+        cover = sum(w for t, w in weights.items() if _flat(t) in where) / total
+        in_title = sum(w for t, w in weights.items() if _flat(t) in title) / total
+        if (cover, in_title) > best_rank:  # ties go to the task whose own title names the topic
+            best, best_rank, best_cover = d, (cover, in_title), cover
+    if best is None or best_cover < MIN_DUTY_COVER:
         return None
     span = note_span(best, containers)
+    if asked_unit and not any(unit_matches(asked_unit, u) for u in (*best.lead, *best.participants, *best.responsible)):
+        line = f"《{titles[best.plan]}》{duty_line(best)}该任务未列{asked_unit}。[1]"
+        return Reply("duty", (f"规划未列明{asked_unit}承担该项任务。", line), (span,), abstained=True)
     line = f"《{titles[best.plan]}》{duty_line(best)}[1]"
     return Reply("duty", (line,), (span,))
+
+
+def unit_named(question: str, duties: list[Duty]) -> str:
+    """A unit the question names (as the plans list it, or as a 局/委/办… word), or ""."""
+    units = sorted({u for d in duties for u in (*d.lead, *d.participants, *d.responsible)}, key=len, reverse=True)
+    q = re.sub(r"\s", "", question)
+    named = next((u for u in units if normalise_unit(u) and normalise_unit(u) in normalise_unit(q)), "")
+    if named:
+        return named
+    m = re.search(r"[\u4e00-\u9fff]{1,10}?(?:局|委员会|委|办公室|办|中心|分局)(?![\u4e00-\u9fff]{0,2}(?:牵头|负责))", q)
+    return m.group() if m and len(m.group()) >= 3 else ""
 
 
 def answer_unit_tasks(question: str, duties: list[Duty], titles: dict[str, str],

@@ -22,7 +22,7 @@ class Scope:
 
 def plan_places(plans: list[Plan]) -> dict[str, Place | None]:
     """Each plan's jurisdiction as a gazetteer place (None when its metadata names none)."""
-    return {p.id: place_of(p.jurisdiction, p.title, p.issuer) for p in plans}
+    return {p.id: place_of(p.title, p.jurisdiction, p.issuer) for p in plans}
 
 
 def _by_kind(question: str, matched: list[Plan]) -> list[Plan]:
@@ -44,6 +44,8 @@ def scope_of(question: str, plans: list[Plan], places: dict[str, Place | None]) 
     missing = tuple(n for n in named if not any(pl and pl.same(n) for pl in places.values()))
     if covered:
         return Scope(tuple(p.id for p in _by_kind(normalise(question), covered)), missing)
+    if missing:
+        return Scope((), missing)  # "济宁市任城区" is not 济宁市: no fallback to short names
     by_name = plans_named(question, plans)
     if by_name:
         return Scope(tuple(by_name), missing)

@@ -1,1 +1,1 @@
-"""Known-answer evaluation: questions.jsonl and its runner."""
+"""Known-answer evaluation: the question files in eval/questions/, their checker and the runner."""

@@ -35,7 +35,7 @@ from eval.runner import MODES, Result, answer_correct, evaluate, evidence_rank, 
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-QUESTIONS = ROOT / "eval" / "questions.jsonl"
+QUESTIONS = ROOT / "eval" / "questions" / "seed.jsonl"
 STAND_IN = "stub-hash-384"
 STAGES = ("route_ms", "bm25_ms", "embed_ms", "faiss_ms", "answer_ms", "other_ms", "total_ms")
 REAL_NAMES = (("烟台市", "烟台"), ("福山区", "福山"), ("济宁市", "济宁"), ("张店区", "张店"), ("淄博市", "淄博"))

@@ -1,4 +1,5 @@
-"""Shared fixtures: one real index of the four plans, built once per test session with the bundled model."""
+"""Shared fixtures: one real index of the corpus plans and the style fixtures, built once per test session
+with the bundled model."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+FIXTURES = ROOT / "eval" / "fixtures"  # made-up plans in other provinces' styles, indexed beside the corpus
 
 
 def plan_text(name: str) -> str:
@@ -20,7 +22,7 @@ def index_dir(tmp_path_factory) -> Path:
     from assistant.settings import Settings
 
     out = tmp_path_factory.mktemp("index") / "idx"
-    build_index(Settings(index_dir=out, corpus_dir=CORPUS), log=lambda m: None)
+    build_index(Settings(index_dir=out, corpus_dir=CORPUS, extra_corpus=(FIXTURES,)), log=lambda m: None)
     return out
 
 

@@ -1,0 +1,120 @@
+"""Answer/abstain rules, each with a negative test that fails when the rule is removed.
+
+Pure checks (gazetteer, years, indicator identity) run on their own; the rest ask the real assistant over
+the real index of the corpus plans and the style fixtures (conftest).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.places import find_places, place_of
+from assistant.verify import absent_terms, asked_years, modifier_conflict, states_year
+from eval.runner import body
+
+
+@pytest.mark.parametrize("text, code", [
+    ("成都市武侯区的注册护士数", "510107"), ("广州市天河区", "440106"), ("乐山市市中区", "511102"),
+    ("伊金霍洛旗", "150627"), ("昌吉州", "652300"), ("济宁", "370800"), ("新疆", "650000"),
+])
+def test_gazetteer_resolves_places(text, code):
+    assert find_places(text)[-1].codes[0] == code
+
+
+@pytest.mark.parametrize("text", ["城市中心医院", "长治久安", "吉林大学附属医院"])
+def test_gazetteer_ignores_words_that_only_contain_place_names(text):
+    assert find_places(text) == []
+
+
+def test_a_plan_place_prefers_the_unambiguous_title():
+    assert place_of("乐山市市中区“十四五”卫生健康发展规划", "市中区").codes == ("511102",)
+
+
+def test_asked_years_and_periods():
+    assert asked_years("福山区2035年人均预期寿命") == (2035,)
+    assert asked_years("十三五期间床位数") == (2020,)
+    assert asked_years("《健康昌吉行动实施方案（2021—2025年）》到2022年") == (2022,)
+    assert states_year("“十四五”期末达到", 2025) and not states_year("2020年达到4人", 2025)
+
+
+@pytest.mark.parametrize("question, indicator, word", [
+    ("每万人口专科医生数是多少", "每万人口全科医生数", "专科医生"),
+    ("健康预期寿命目标", "人均预期寿命", "健康"),
+    ("每千人口卫生技术人员数", "每千人口公共卫生人员数", "技术人员"),
+    ("孕产妇死亡率", "婴儿死亡率", "孕产妇"),
+])
+def test_indicator_identity_conflicts(question, indicator, word):
+    assert modifier_conflict(question, indicator) == word
+
+
+@pytest.mark.parametrize("question, indicator", [
+    ("全区每千人口床位数", "每千人口医疗卫生机构床位数（张）"), ("每千人口执业医师数", "每千人口执业（助理）医师数"),
+    ("全科医生要到多少", "每万人口全科医生数"), ("人均期望寿命", "人均预期寿命"),
+    ("高血压患者规范管理率", "高血压患者规范化管理率"),
+])
+def test_indicator_identity_allows_paraphrase(question, indicator):
+    assert modifier_conflict(question, indicator) == ""
+
+
+def test_absent_terms_are_topic_words_only():
+    plan = "加强卫生监督机构标准化建设，推进医疗卫生行业综合监管。"
+    assert absent_terms("对医美机构监管有什么要求", [plan]) == ["医美"]
+    assert absent_terms("那条任务里讲的是哪一部分", [plan]) == []
+
+
+def ask(assistant, q):
+    a = assistant.ask(q)
+    return a, body(a.text)
+
+
+def test_unindexed_place_is_not_answered_from_another_plan(assistant):
+    a, text = ask(assistant, "成都市武侯区到2025年每千人口注册护士数要达到多少？")
+    assert a.abstained and "规划库中没有成都市武侯区的规划" in text and "4.05" not in text
+
+
+def test_parent_and_child_places_are_not_the_plan(assistant):
+    a, text = ask(assistant, "烟台市的规划里每千人口注册护士数目标是多少？")
+    assert a.abstained and "下辖的福山区" in text
+    a, text = ask(assistant, "济宁市任城区每千人口床位数目标是多少？")
+    assert a.abstained and "其上级济宁市" in text
+
+
+def test_indexed_place_is_answered(assistant):
+    a, text = ask(assistant, "烟台市福山区到2025年每千人口注册护士数要达到多少？")
+    assert not a.abstained and "4.05" in text
+
+
+def test_a_year_the_plan_does_not_give_is_not_answered(assistant):
+    a, text = ask(assistant, "福山区2035年人均预期寿命目标是多少？")
+    assert a.abstained and "未给出2035年" in text
+
+
+def test_the_asked_past_year_is_answered(assistant):
+    a, text = ask(assistant, "福山区2020年每千人口注册护士数是多少？")
+    assert not a.abstained and "2.57" in text
+
+
+def test_a_similar_indicator_is_a_near_miss_not_the_answer(assistant):
+    a, text = ask(assistant, "福山区每万人口专科医生数的目标是多少？")
+    assert a.abstained and "最接近的指标" in text
+
+
+def test_the_named_indicator_is_answered(assistant):
+    a, text = ask(assistant, "福山区到2025年每万人口全科医生数要达到多少？")
+    assert not a.abstained and "4人" in text
+
+
+@pytest.mark.parametrize("q", ["福山区地铁建设由哪个部门牵头？", "福山区规划对医美机构监管有什么要求？"])
+def test_a_topic_no_plan_text_covers_is_not_answered(assistant, q):
+    a, _ = ask(assistant, q)
+    assert a.abstained
+
+
+def test_the_task_that_covers_the_topic_is_quoted(assistant):
+    a, text = ask(assistant, "福山区的智慧医疗由哪个部门牵头，哪些部门参与？")
+    assert not a.abstained and "区医保局" in text
+
+
+def test_a_unit_not_listed_on_the_task_is_said_so(assistant):
+    a, text = ask(assistant, "区医保局参与福山区急救体系建设吗？")
+    assert a.abstained and "未列" in text
