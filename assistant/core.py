@@ -323,7 +323,8 @@ class Assistant:
         """Structured lines first; for targets also the passage sentences that say more."""
         if reply.abstained:
             english = is_english(q)
-            nearby = tuple(self._span_citation(i + 1, s) for i, s in enumerate(reply.spans))
+            nearby = tuple(self._span_citation(i + 1, s) for i, s in enumerate(reply.spans)) or tuple(
+                self.citation(i + 1, self.chunks[h.row]) for i, h in enumerate(hits))  # the closest passages
             text = (ABSTAIN_TEXT_EN if english else ABSTAIN_TEXT) + "\n" + "\n".join(reply.lines)
             return Answer(q, text, True, (), nearby, tuple(plan_ids), reply.kind)
         citations = [self._span_citation(i + 1, s) for i, s in enumerate(reply.spans)]

@@ -5,7 +5,7 @@ sides, an answer is correct when every expected string (or an alias) is anywhere
 **Strict** (the default) is what an official pasting the answer needs: only the answer body counts (not the
 出处/Sources line, which repeats section titles), a number must match with boundaries (3.1 is not inside 13.1
 or 2023.1), and for a one-figure target item the figure must sit on the line or sentence that names the
-asked indicator. The headline is the wrong-answer rate: answers given that are wrong, plus answers given
+asked indicator, after the asked year (not after another year: a baseline given as the target is wrong). The headline is the wrong-answer rate: answers given that are wrong, plus answers given
 to unanswerable items, over all items; a refusal is never counted as wrong.
 """
 
@@ -24,6 +24,7 @@ MODES = ("bm25", "dense", "hybrid", "full")  # full = hybrid passages + structur
 SOURCES_LINE = re.compile(r"\n(?:出处[:：]|Sources:)")
 SEGMENT = re.compile(r"[\n。；;]")
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+YEAR = re.compile(r"(?<!\d)(20[0-5]\d)(?=年)")
 MIN_INDICATOR_CHARS = 3  # shorter shared runs ("达到", "人口") do not name an indicator
 
 
@@ -158,7 +159,10 @@ def asked_indicator(item: Item) -> str:
 def answer_correct(item: Item, text: str) -> bool:
     """Strict: in the body, numbers with boundaries, a single target figure beside its indicator."""
     said, gap = _spaced(body(text))
-    indicator = asked_indicator(item) if item.type == "target" and len(item.answers) == 1 else ""
+    one = item.type == "target" and len(item.answers) == 1
+    indicator = asked_indicator(item) if one else ""
+    asked = YEAR.findall(norm(item.question)) if one else []
+    year = asked[0] if len(set(asked)) == 1 and not YEAR.fullmatch(norm(item.answers[0])) else ""
     for a in item.answers:
         found = False
         for v in (a, *item.aliases.get(a, ())):
@@ -166,14 +170,24 @@ def answer_correct(item: Item, text: str) -> bool:
             if not v:
                 continue
             for i in _bounded(v, said, gap):
-                if not indicator or indicator in _segment(said, i, i + len(v)):
-                    found = True
-                    break
+                if indicator and indicator not in _segment(said, i, i + len(v)):
+                    continue
+                if year and _year_before(said, i) not in ("", year):
+                    continue  # the figure is stated for another year (a baseline given as the target)
+                found = True
+                break
             if found:
                 break
         if not found:
             return False
     return True
+
+
+def _year_before(text: str, i: int) -> str:
+    """The last year stated before position i on the same line or sentence ("" if none)."""
+    start = max((m.end() for m in SEGMENT.finditer(text, 0, i)), default=0)
+    years = YEAR.findall(text[start:i])
+    return years[-1] if years else ""
 
 
 def _segment(text: str, a: int, b: int) -> str:

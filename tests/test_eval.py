@@ -149,3 +149,10 @@ def test_eval_cli_compare_prints_four_modes(index_dir, tmp_path):
     res = CliRunner().invoke(cli, ["eval", str(q), "--index", str(index_dir), "--compare", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert set(json.loads(out.read_text(encoding="utf-8"))) == {"bm25", "dense", "hybrid", "full"}
+
+
+def test_a_baseline_given_as_the_target_is_wrong():
+    it = item(question="福山区到2025年每千人口注册护士数要达到多少？", answers=("4.05",),
+              evidence=("每千人口注册护士数\t人\t2.57\t4.05",))
+    assert answer_correct(it, "到2025年，每千人口注册护士数达到4.05人")
+    assert not answer_correct(it, "每千人口注册护士数：2025年目标 2.57人，2020年基期 4.05")
