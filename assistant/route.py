@@ -314,15 +314,16 @@ def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dic
     total = sum(weights.values())
     if not total:
         return None
-    best, best_rank, best_cover = None, (0.0, 0.0), 0.0
+    best, best_rank, best_cover = None, (False, 0.0, 0.0), 0.0
     for d in duties:
         span = note_span(d, containers)
         title = _flat(" ".join(d.section[-2:]) + d.task)
         where = _flat(" ".join(d.section)) + _flat(texts[d.plan][span.start:span.end])
         cover = sum(w for t, w in weights.items() if _flat(t) in where) / total
         in_title = sum(w for t, w in weights.items() if _flat(t) in title) / total
-        if (cover, in_title) > best_rank:  # ties go to the task whose own title names the topic
-            best, best_rank, best_cover = d, (cover, in_title), cover
+        rank = (cover >= MIN_DUTY_COVER, in_title, cover)  # among covering tasks, the one whose title names it
+        if rank > best_rank:
+            best, best_rank, best_cover = d, rank, cover
     if best is None or best_cover < MIN_DUTY_COVER:
         return None
     span = note_span(best, containers)

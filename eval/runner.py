@@ -158,7 +158,7 @@ def asked_indicator(item: Item) -> str:
 
 def answer_correct(item: Item, text: str) -> bool:
     """Strict: in the body, numbers with boundaries, a single target figure beside its indicator."""
-    said, gap = _spaced(body(text))
+    lines = [_spaced(line) for line in body(text).splitlines()]  # a line break ends a segment
     one = item.type == "target" and len(item.answers) == 1
     indicator = asked_indicator(item) if one else ""
     asked = YEAR.findall(norm(item.question)) if one else []
@@ -169,7 +169,7 @@ def answer_correct(item: Item, text: str) -> bool:
             v = norm(v)
             if not v:
                 continue
-            for i in _bounded(v, said, gap):
+            for said, gap, i in ((s_, g_, i_) for s_, g_ in lines for i_ in _bounded(v, s_, g_)):
                 if indicator and indicator not in _segment(said, i, i + len(v)):
                     continue
                 if year and _year_before(said, i) not in ("", year):
