@@ -33,10 +33,10 @@ from .parse import SEP
 from .scope import Scope, plan_places, related, scope_of, unindexed_text
 from .search import fuse, normalise, resolve_plans, tokenize, top_k
 from .settings import MAX_QUESTION_CHARS, Settings
+from .store import load_files, read_manifest, search_params
 from .verify import absent_terms, asked_years, states_year
 
 YEAR_LEAD_CHARS = 160  # how far before a claim its year may be stated ("到2025年，" opening a paragraph)
-from .store import load_files, read_manifest, search_params
 
 
 class QuestionError(ValueError):
@@ -220,9 +220,9 @@ class Assistant:
         timings["route_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         if reply:
-            answer = self._from_reply(q, query, reply, hits, plan_ids)
+            answer = self._from_reply(q, query, reply, hits, plan_ids, years)
         else:
-            answer = self._from_passages(q, query, hits, plan_ids)
+            answer = self._from_passages(q, query, hits, plan_ids, years)
         timings["answer_ms"] = (time.perf_counter() - t) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return replace(answer, timings=timings)
@@ -284,7 +284,7 @@ class Assistant:
         return route.Reply(reply.kind, (note, *_renumber(lines)), spans, abstained=True)
 
     def _with_years(self, picked, hits, years: tuple[int, ...]):
-        """Passage sentences that state every-or-any asked year (in the sentence, its section or lead-in)."""
+        """Passage sentences that state an asked year (in the sentence, its section or lead-in)."""
         if not years or not picked:
             return picked
         out = []
@@ -319,7 +319,7 @@ class Assistant:
                     text = re.sub(re.escape(name), " ", text, flags=re.I)
         return text
 
-    def _from_reply(self, q: str, query: str, reply: route.Reply, hits, plan_ids) -> Answer:
+    def _from_reply(self, q: str, query: str, reply: route.Reply, hits, plan_ids, years=()) -> Answer:
         """Structured lines first; for targets also the passage sentences that say more."""
         if reply.abstained:
             english = is_english(q)
@@ -340,7 +340,7 @@ class Assistant:
         lines = list(reply.lines)
         if reply.kind in ("target", "compare", "duty"):
             picked, _ = self._pick_sentences(q, query, hits, plan_ids)
-            picked = self._with_years(picked, hits, asked_years(self._place_free(query, plan_ids)))
+            picked = self._with_years(picked, hits, years)
             for rank, s in (picked or [])[: 1 if reply.kind == "duty" else None]:
                 n = number_of_hit.get(rank)
                 cited = any(x.highlights and x.highlights[0][0] <= s.start < x.highlights[0][1] for x in citations)
@@ -371,9 +371,8 @@ class Assistant:
             passages.append(Passage(rank, self._plan[chunk.plan].title, sents, context))
         return compose(q, weights, passages), passages
 
-    def _from_passages(self, q: str, query: str, hits, plan_ids) -> Answer:
+    def _from_passages(self, q: str, query: str, hits, plan_ids, years=()) -> Answer:
         picked, passages = self._pick_sentences(q, query, hits, plan_ids)
-        years = asked_years(self._place_free(query, plan_ids))
         picked = self._with_years(picked, hits, years)
         multi = len({self.chunks[h.row].plan for h in hits}) > 1
         english = is_english(q)

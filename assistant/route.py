@@ -107,7 +107,7 @@ def pick_targets(question: str, targets: list[Target]) -> list[Target]:
     """The records of the best-matching indicator (two indicators when the question asks two
     things), table records first; [] if no indicator fits or it covers too little of the topic
     ("妇幼保健院实有床位数" is not "每千人口医疗卫生机构床位数")."""
-    scored = [(s, t) for s, t in indicator_scores(question, targets) if not _conflict(question, t.indicator)]
+    scored = [(s, t) for s, t in indicator_scores(question, targets) if not modifier_conflict(question, t.indicator)]
     topic = topic_chars(question)
     if not scored or (len(topic) >= 6 and scored[0][0] < 0.4 * len(topic)):
         return []
@@ -122,19 +122,10 @@ def pick_targets(question: str, targets: list[Target]) -> list[Target]:
     return same
 
 
-def _conflict(question: str, indicator: str, memo: dict = {}) -> str:  # noqa: B006 (a per-process memo)
-    key = (question, indicator)
-    if key not in memo:
-        if len(memo) > 20000:
-            memo.clear()
-        memo[key] = modifier_conflict(question, indicator)
-    return memo[key]
-
-
 def near_miss(question: str, targets: list[Target]) -> tuple[str, Target] | None:
     """The best indicator the question seems to name but contradicts (专科 asked, 全科 indexed)."""
     for _, t in indicator_scores(question, targets)[:5]:
-        word = _conflict(question, t.indicator)
+        word = modifier_conflict(question, t.indicator)
         if word:
             return word, t
     return None
@@ -157,8 +148,8 @@ def duty_line(d: Duty) -> str:
     return f"{task}——" + "；".join(parts) + "。"
 
 
-def duties_of_unit(question: str, duties: list[Duty]) -> tuple[str, list[tuple[Duty, str]]] | None:
-    """Every task a unit named in the question leads, takes part in, or is responsible for."""
+def listed_unit(question: str, duties: list[Duty]) -> str | None:
+    """A unit the question names as the plans list it (abbreviations folded: 区卫健局 ↔ 区卫生健康局)."""
     units = sorted({u for d in duties for u in (*d.lead, *d.participants, *d.responsible)}, key=len, reverse=True)
     q = re.sub(r"\s", "", question)
     named = next((u for u in units if normalise_unit(u) and normalise_unit(u) in normalise_unit(q)), None)
@@ -167,6 +158,12 @@ def duties_of_unit(question: str, duties: list[Duty]) -> tuple[str, list[tuple[D
             named = next((u for u in units if unit_matches(token, u)), None)
             if named:
                 break
+    return named
+
+
+def duties_of_unit(question: str, duties: list[Duty]) -> tuple[str, list[tuple[Duty, str]]] | None:
+    """Every task a unit named in the question leads, takes part in, or is responsible for."""
+    named = listed_unit(question, duties)
     if named is None:
         return None
     found = []
@@ -314,19 +311,18 @@ def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dic
     total = sum(weights.values())
     if not total:
         return None
-    best, best_rank, best_cover = None, (False, 0.0, 0.0), 0.0
+    best, best_rank, best_cover, span = None, (False, 0.0, 0.0), 0.0, None
     for d in duties:
-        span = note_span(d, containers)
+        here = note_span(d, containers)
         title = _flat(" ".join(d.section[-2:]) + d.task)
-        where = _flat(" ".join(d.section)) + _flat(texts[d.plan][span.start:span.end])
+        where = _flat(" ".join(d.section)) + _flat(texts[d.plan][here.start:here.end])
         cover = sum(w for t, w in weights.items() if _flat(t) in where) / total
         in_title = sum(w for t, w in weights.items() if _flat(t) in title) / total
         rank = (cover >= MIN_DUTY_COVER, in_title, cover)  # among covering tasks, the one whose title names it
         if rank > best_rank:
-            best, best_rank, best_cover = d, rank, cover
+            best, best_rank, best_cover, span = d, rank, cover, here
     if best is None or best_cover < MIN_DUTY_COVER:
         return None
-    span = note_span(best, containers)
     if asked_unit and not any(unit_matches(asked_unit, u) for u in (*best.lead, *best.participants, *best.responsible)):
         line = f"《{titles[best.plan]}》{duty_line(best)}该任务未列{asked_unit}。[1]"
         return Reply("duty", (f"规划未列明{asked_unit}承担该项任务。", line), (span,), abstained=True)
@@ -335,12 +331,11 @@ def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dic
 
 
 def unit_named(question: str, duties: list[Duty]) -> str:
-    """A unit the question names (as the plans list it, or as a 局/委/办… word), or ""."""
-    units = sorted({u for d in duties for u in (*d.lead, *d.participants, *d.responsible)}, key=len, reverse=True)
-    q = re.sub(r"\s", "", question)
-    named = next((u for u in units if normalise_unit(u) and normalise_unit(u) in normalise_unit(q)), "")
+    """A unit the question names: as the plans list it, else as a 局/委/办… word no task lists, or ""."""
+    named = listed_unit(question, duties)
     if named:
         return named
+    q = re.sub(r"\s", "", question)
     m = re.search(r"[\u4e00-\u9fff]{1,10}?(?:局|委员会|委|办公室|办|中心|分局)(?![\u4e00-\u9fff]{0,2}(?:牵头|负责))", q)
     return m.group() if m and len(m.group()) >= 3 else ""
 

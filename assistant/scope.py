@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .meta import DOC_KINDS, Plan
+from .meta import Plan
 from .places import Place, find_places, most_specific, place_of
-from .search import normalise, plans_named
+from .search import by_kind, normalise, plans_named
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,6 @@ def plan_places(plans: list[Plan]) -> dict[str, Place | None]:
     return {p.id: place_of(p.title, p.jurisdiction, p.issuer) for p in plans}
 
 
-def _by_kind(question: str, matched: list[Plan]) -> list[Plan]:
-    """Among one place's plans, a document kind the question mentions (意见, 规划 …) narrows further."""
-    kinds = [k for k in DOC_KINDS if k in question]
-    narrowed = [p for p in matched if any(k in p.title for k in kinds)] if len(matched) > 1 and kinds else []
-    return narrowed or matched
-
-
 def scope_of(question: str, plans: list[Plan], places: dict[str, Place | None]) -> Scope:
     """Plans of the places the question names; else plans named by title or short name; else all.
 
@@ -43,7 +36,7 @@ def scope_of(question: str, plans: list[Plan], places: dict[str, Place | None]) 
     covered = [p for p in plans if places.get(p.id) and any(places[p.id].same(n) for n in named)]
     missing = tuple(n for n in named if not any(pl and pl.same(n) for pl in places.values()))
     if covered:
-        return Scope(tuple(p.id for p in _by_kind(normalise(question), covered)), missing)
+        return Scope(tuple(p.id for p in by_kind(normalise(question), covered)), missing)
     if missing:
         return Scope((), missing)  # "济宁市任城区" is not 济宁市: no fallback to short names
     by_name = plans_named(question, plans)

@@ -80,12 +80,14 @@ def plans_named(question: str, plans: list[Plan]) -> list[str]:
     matched = [p for p in plans if any(_mentions(q, normalise(n)) for n in p.short_names)]
     if not matched:
         matched = [p for p in plans if p.title and normalise(p.title) in q]
-    kinds = [k for k in DOC_KINDS if k in q]
-    if len(matched) > 1 and kinds:
-        narrowed = [p for p in matched if any(k in p.title for k in kinds)]
-        if narrowed:
-            matched = narrowed
-    return [p.id for p in matched]
+    return [p.id for p in by_kind(q, matched)]
+
+
+def by_kind(question: str, matched: list[Plan]) -> list[Plan]:
+    """Among one place's plans, a document kind the question mentions (意见, 规划 …) narrows further."""
+    kinds = [k for k in DOC_KINDS if k in question]
+    narrowed = [p for p in matched if any(k in p.title for k in kinds)] if len(matched) > 1 and kinds else []
+    return narrowed or matched
 
 
 def _mentions(q: str, name: str) -> bool:

@@ -11,9 +11,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+from functools import lru_cache
 
 from .places import find_places
+from .search import normalise
 
 _YEAR = re.compile(r"(?<!\d)(20[0-5]\d)(?!\d)")
 _RANGE = re.compile(r"(?<!\d)20\d{2}\s*(?:年)?\s*[—–\-~～至到]+\s*20\d{2}(?!\d)")
@@ -27,14 +28,10 @@ SCOPE_WORDS = frozenset(
 )
 
 
-def _nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "")
-
-
 def asked_years(question: str) -> tuple[int, ...]:
     """Years the question asks about, in order: explicit years (not a plan's "2021—2025年" span) and
     five-year periods by their end year."""
-    q = _nfkc(question)
+    q = normalise(question)
     q = _RANGE.sub(" ", q)
     found = [int(y) for y in _YEAR.findall(q)]
     found += [end for word, end in PERIODS.items() if word in q]
@@ -43,7 +40,7 @@ def asked_years(question: str) -> tuple[int, ...]:
 
 def states_year(text: str, year: int) -> bool:
     """The text speaks of that year: the year itself or the five-year period ending in it."""
-    t = _nfkc(text)
+    t = normalise(text)
     if any(int(y) == year for y in _YEAR.findall(t)):
         return True
     return any(end == year and word in t for word, end in PERIODS.items())
@@ -51,7 +48,7 @@ def states_year(text: str, year: int) -> bool:
 
 def _indicator_form(name: str) -> str:
     """Indicator name for matching: width folded, a trailing unit in brackets and bracket marks dropped."""
-    n = _nfkc(name)
+    n = normalise(name)
     n = re.sub(r"[（(][^（）()]{1,8}[）)]$", "", n)  # 每千人口床位数（张）
     return re.sub(r"[\s（）()“”\"*＊★▲]", "", n)
 
@@ -71,6 +68,7 @@ def _head(question: str, indicator: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=20000)  # the same question meets the same indicator names again and again
 def modifier_conflict(question: str, indicator: str) -> str:
     """The question's own modifier of the measured noun when it contradicts the indicator's, else "".
 
@@ -80,7 +78,7 @@ def modifier_conflict(question: str, indicator: str) -> str:
     """
     import jieba
 
-    q = _nfkc(question)
+    q = normalise(question)
     for a, b in EQUIVALENT:
         q = q.replace(a, b)
     ind = _indicator_form(indicator)
@@ -118,7 +116,7 @@ def absent_terms(text: str, texts: list[str], ignore: frozenset = frozenset()) -
     import jieba.posseg
 
     out = []
-    for w in jieba.posseg.lcut(_nfkc(text).lower()):
+    for w in jieba.posseg.lcut(normalise(text).lower()):
         t = w.word
         if (len(t) < 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", t) or t in COLLOQUIAL or t in ignore
                 or not w.flag.startswith(CONTENT_POS) or w.flag in ("nr", "ns") or find_places(t)):

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.runner import MODES, Result, answer_correct, evaluate, evidence_rank, load_items, metrics
+from eval.runner import MODES, Result, evaluate, evidence_rank, load_items, metrics, score
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -259,8 +259,8 @@ def ask_all(assistant, items, mode: str = "full") -> tuple[list[dict], list[Resu
         if tm:
             tm["other_ms"] = tm["total_ms"] - sum(v for k, v in tm.items() if k != "total_ms")
             rows.append(tm)
-        correct = abstained if not it.answerable else (not abstained and answer_correct(it, text))
-        results.append(Result(it.id, it.type, it.question, correct, abstained,
+        strict, loose = score(it, text, abstained)
+        results.append(Result(it.id, it.type, it.question, strict, loose, abstained,
                               evidence_rank(it, quotes) if it.answerable else None, tm.get("total_ms", 0.0),
                               it.answers, text))
     return rows, results
@@ -675,7 +675,7 @@ def run(args: argparse.Namespace) -> dict:
                 rows, results = ask_all(a, items)
             total = sum(r["total_ms"] for r in rows) / 1000
             entry.update(latency_ms=stage_pcts(rows), quality=quality(results),
-                         latency_no_embed_p95_ms=pct([r["total_ms"] - r["embed_ms"] for r in rows])["p95"],
+                         latency_no_embed_p95_ms=pct([r["total_ms"] - r.get("embed_ms", 0.0) for r in rows])["p95"],
                          tokenize={"calls_per_q": round(tok["calls"] / len(rows), 1),
                                    "ms_per_q": round(tok["s"] * 1000 / len(rows), 2),
                                    "share_of_total": round(tok["s"] / max(total, 1e-9), 3)})

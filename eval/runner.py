@@ -157,30 +157,24 @@ def asked_indicator(item: Item) -> str:
 
 
 def answer_correct(item: Item, text: str) -> bool:
-    """Strict: in the body, numbers with boundaries, a single target figure beside its indicator."""
+    """Strict: in the body, numbers with boundaries, a single target figure beside its indicator and
+    after its asked year."""
     lines = [_spaced(line) for line in body(text).splitlines()]  # a line break ends a segment
     one = item.type == "target" and len(item.answers) == 1
     indicator = asked_indicator(item) if one else ""
     asked = YEAR.findall(norm(item.question)) if one else []
     year = asked[0] if len(set(asked)) == 1 and not YEAR.fullmatch(norm(item.answers[0])) else ""
-    for a in item.answers:
-        found = False
-        for v in (a, *item.aliases.get(a, ())):
-            v = norm(v)
-            if not v:
-                continue
-            for said, gap, i in ((s_, g_, i_) for s_, g_ in lines for i_ in _bounded(v, s_, g_)):
-                if indicator and indicator not in _segment(said, i, i + len(v)):
-                    continue
-                if year and _year_before(said, i) not in ("", year):
-                    continue  # the figure is stated for another year (a baseline given as the target)
-                found = True
-                break
-            if found:
-                break
-        if not found:
+
+    def placed(said: str, i: int, j: int) -> bool:
+        if indicator and indicator not in _segment(said, i, j):
             return False
-    return True
+        return not year or _year_before(said, i) in ("", year)  # not a baseline given as the target
+
+    return all(
+        any(placed(said, i, i + len(norm(v)))
+            for v in (a, *item.aliases.get(a, ())) if norm(v)
+            for said, gap in lines for i in _bounded(norm(v), said, gap))
+        for a in item.answers)
 
 
 def _year_before(text: str, i: int) -> str:
@@ -212,6 +206,13 @@ def evidence_rank(item: Item, quotes: list[str]) -> int | None:
     return max(ranks)
 
 
+def score(item: Item, text: str, abstained: bool) -> tuple[bool, bool]:
+    """(strict, loose) correctness of one answer: a refusal is right only for an unanswerable item."""
+    if not item.answerable:
+        return abstained, abstained
+    return not abstained and answer_correct(item, text), not abstained and answer_correct_loose(item, text)
+
+
 def run_items(assistant, items: list[Item], mode: str = "full") -> list[Result]:
     from assistant import QuestionError
 
@@ -225,11 +226,7 @@ def run_items(assistant, items: list[Item], mode: str = "full") -> list[Result]:
         except QuestionError as exc:
             text, abstained, quotes, error = "", True, [], str(exc)
         ms = (time.perf_counter() - t) * 1000
-        if item.answerable:
-            strict = not abstained and answer_correct(item, text)
-            loose = not abstained and answer_correct_loose(item, text)
-        else:
-            strict = loose = abstained
+        strict, loose = score(item, text, abstained)
         out.append(Result(item.id, item.type, item.question, strict, loose, abstained,
                           evidence_rank(item, quotes) if item.answerable else None, ms, item.answers, text, error,
                           item.category, item.plan))
@@ -295,9 +292,8 @@ def report(results: list[Result], loose: bool = False) -> dict:
         return asdict(metrics(rs, loose))
 
     types = {t: [r for r in results if r.type == t] for t in TYPES}
-    failed = [asdict(r) for r in results
-              if not (r.correct_loose if loose else r.correct) or (r.answerable and not r.evidence_rank)]
-    failed.sort(key=lambda f: (not is_wrong(Result(**f), loose), f["id"]))  # wrong answers first
+    bad = [r for r in results if not (r.correct_loose if loose else r.correct) or (r.answerable and not r.evidence_rank)]
+    failed = [asdict(r) for r in sorted(bad, key=lambda r: (not is_wrong(r, loose), r.id))]  # wrong answers first
     return {
         "scoring": "loose" if loose else "strict",
         "overall": block(results),
