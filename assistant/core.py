@@ -244,7 +244,8 @@ class Assistant:
             unit = route.unit_named(self._place_free(query, plan_ids), duties)
             about = query.replace(unit, " ") if unit else query  # the task's topic, without the asked unit
             weights = query_weights(self._topic_tokens(about, plan_ids), self._df, self._docs)
-            return route.answer_duty(weights, duties, titles, self._by_plan, self.texts, unit)
+            return route.answer_duty(weights, duties, titles, self._by_plan, self.texts, unit,
+                                     self._place_free(about, plan_ids))
         topic = self._place_free(query, plan_ids)
         targets = self._indicators.candidates(topic, scoped)
         if plan_ids and kind == "target":
@@ -355,9 +356,11 @@ class Assistant:
         return Answer(q, text, False, tuple(citations), (), tuple(plan_ids), reply.kind)
 
     def _topic_tokens(self, query: str, plan_ids: list[str]) -> list[str]:
-        """Query tokens without the place names that chose the plans."""
+        """Query tokens without the place names that chose the plans (removed before segmenting, so
+        "福山区" leaves no "山区" behind)."""
         names = {normalise(s) for pid in plan_ids for s in self._plan[pid].short_names}
-        return [tok for tok in tokenize(query) if tok not in names]
+        text = self._place_free(query, plan_ids) if plan_ids else query
+        return [tok for tok in tokenize(text) if tok not in names]
 
     def _pick_sentences(self, q: str, query: str, hits, plan_ids):
         weights = query_weights(self._topic_tokens(query, plan_ids), self._df, self._docs)

@@ -299,35 +299,65 @@ DUTY_WORDS = frozenset("谁 牵头 负责 部门 单位 参与 配合 哪些 哪
 MIN_DUTY_COVER = 0.7  # share of the topic's weight the task's title and paragraph must contain
 
 
+MAX_DUTY_TASKS = 3  # tasks listed when several name the question's topic equally well
+
+
 def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dict[str, str],
-                containers: dict[str, list[Chunk]], texts: dict[str, str], asked_unit: str = "") -> Reply | None:
-    """The complete lead/participant lists of the task that covers the question's topic.
+                containers: dict[str, list[Chunk]], texts: dict[str, str], asked_unit: str = "",
+                topic: str = "") -> Reply | None:
+    """The complete lead/participant lists of the task(s) that cover the question's topic.
 
     A note is quoted only when its task's title path and paragraph contain most of the topic's weight
-    (not merely because its chunk ranked first); a unit the question names must be listed on it, else the
-    answer says the task does not list that unit.
+    (not merely because its chunk ranked first). Among covering tasks, those whose heading or paragraph
+    share the longest run with the question's topic win ("急救体系": 加强急救体系建设, not 应急救援); a task
+    whose own title names the whole topic answers it, and when only task paragraphs name it, each such
+    task is listed (the plan splits the topic over several tasks). A unit
+    the question names must be listed on them, else the answer says the tasks do not list that unit.
     """
+    topic = _flat(topic)
     weights = {t: w for t, w in topic_weights.items() if t not in DUTY_WORDS}
     total = sum(weights.values())
     if not total:
         return None
-    best, best_rank, best_cover, span = None, (False, 0.0, 0.0), 0.0, None
-    for d in duties:
-        here = note_span(d, containers)
+    ranked = []
+    for n, d in enumerate(duties):
+        span = note_span(d, containers)
         title = _flat(" ".join(d.section[-2:]) + d.task)
-        where = _flat(" ".join(d.section)) + _flat(texts[d.plan][here.start:here.end])
+        where = _flat(" ".join(d.section)) + _flat(texts[d.plan][_task_start(d, containers, span):span.end])
         cover = sum(w for t, w in weights.items() if _flat(t) in where) / total
+        if cover < MIN_DUTY_COVER:
+            continue
         in_title = sum(w for t, w in weights.items() if _flat(t) in title) / total
-        rank = (cover >= MIN_DUTY_COVER, in_title, cover)  # among covering tasks, the one whose title names it
-        if rank > best_rank:
-            best, best_rank, best_cover, span = d, rank, cover, here
-    if best is None or best_cover < MIN_DUTY_COVER:
+        shared = longest_common(topic, title + where)
+        ranked.append(((len(shared), in_title, cover, -n), d, span, shared))
+    if not ranked:
         return None
-    if asked_unit and not any(unit_matches(asked_unit, u) for u in (*best.lead, *best.participants, *best.responsible)):
-        line = f"《{titles[best.plan]}》{duty_line(best)}该任务未列{asked_unit}。[1]"
-        return Reply("duty", (f"规划未列明{asked_unit}承担该项任务。", line), (span,), abstained=True)
-    line = f"《{titles[best.plan]}》{duty_line(best)}[1]"
-    return Reply("duty", (line,), (span,))
+    ranked.sort(key=lambda r: r[0], reverse=True)
+    run = ranked[0][0][0]
+    whole = all(_flat(t) in ranked[0][3] for t in weights)  # the topic, as asked, is written out in the task
+    chosen = ranked[:1]
+    if whole:  # a task titled with the topic answers it; else every task whose text names it whole
+        named = [r for r in ranked if r[0][0] == run]
+        titled = [r for r in named if r[3] in _flat(" ".join(r[1].section[-1:]) + r[1].task)]
+        chosen = titled[:1] or named[:MAX_DUTY_TASKS]
+    if asked_unit:
+        listing = [r for r in chosen if any(unit_matches(asked_unit, u) for u in (*r[1].lead, *r[1].participants,
+                                                                                   *r[1].responsible))]
+        if not listing:
+            lines = [f"《{titles[d.plan]}》{duty_line(d)}该任务未列{asked_unit}。[{i + 1}]"
+                     for i, (_, d, _, _) in enumerate(chosen)]
+            return Reply("duty", (f"规划未列明{asked_unit}承担该项任务。", *lines), tuple(r[2] for r in chosen),
+                         abstained=True)
+        chosen = listing
+    lines = tuple(f"《{titles[d.plan]}》{duty_line(d)}[{i + 1}]" for i, (_, d, _, _) in enumerate(chosen))
+    return Reply("duty", lines, tuple(r[2] for r in chosen))
+
+
+def _task_start(d: Duty, containers: dict[str, list[Chunk]], span: Span) -> int:
+    """Where the task's own text begins: its section's first chunk before the note (a long task paragraph
+    is several chunks, and the note sits in the last)."""
+    return min((c.start for c in containers.get(d.plan, ()) if c.section == d.section and c.start <= d.start),
+               default=span.start)
 
 
 def unit_named(question: str, duties: list[Duty]) -> str:

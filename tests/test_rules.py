@@ -76,6 +76,8 @@ RULES = [
     ("福山区规划对医美机构监管有什么要求？", True, "医美"),
     ("福山区的智慧医疗由哪个部门牵头，哪些部门参与？", False, "区医保局"),  # the task that covers the topic
     ("区医保局参与福山区急救体系建设吗？", True, "未列"),  # unit not listed on the task
+    ("福山区在急救体系方面谁牵头？", False, "23. 加强急救体系建设"),  # the task named by the whole topic
+    ("济宁市家庭医生签约服务谁牵头？", False, "19.优化分级诊疗制度"),  # a topic split over tasks: each listed
 ]
 
 
