@@ -360,14 +360,20 @@ def _task_start(d: Duty, containers: dict[str, list[Chunk]], span: Span) -> int:
                default=span.start)
 
 
+# a department as people write one: a level (区/市/县/州/旗/省/盟/镇, or 各) then a name ending in a body word;
+# "支持社会办医", "五大中心", "应急作业中心" are topics, not units
+UNIT_WORD = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[的和与及、由是问好让请对]))(?:[区市县州旗省盟镇]|各)[\u4e00-\u9fff]{1,10}?"
+                       r"(?:局|委员会|委|办公室|办|中心|分局)")
+
+
 def unit_named(question: str, duties: list[Duty]) -> str:
     """A unit the question names: as the plans list it, else as a 局/委/办… word no task lists, or ""."""
     named = listed_unit(question, duties)
     if named:
         return named
     q = re.sub(r"\s", "", question)
-    m = re.search(r"[\u4e00-\u9fff]{1,10}?(?:局|委员会|委|办公室|办|中心|分局)(?![\u4e00-\u9fff]{0,2}(?:牵头|负责))", q)
-    return m.group() if m and len(m.group()) >= 3 else ""
+    m = UNIT_WORD.search(q)
+    return m.group() if m else ""
 
 
 def answer_unit_tasks(question: str, duties: list[Duty], titles: dict[str, str],

@@ -56,6 +56,16 @@ def test_indicator_identity_allows_paraphrase(question, indicator):
     assert modifier_conflict(question, indicator) == ""
 
 
+@pytest.mark.parametrize("question, unit", [
+    ("请问区民政局参与了吗", "区民政局"), ("区大数据中心负责哪一项", "区大数据中心"),
+    ("支持社会办医那条由谁牵头", ""), ("五大中心启用由谁牵头", ""), ("应急作业中心建设由哪个单位负责", ""),
+])
+def test_a_unit_is_a_department_not_a_topic_word(question, unit):
+    from assistant.route import unit_named
+
+    assert unit_named(question, []) == unit
+
+
 def test_absent_terms_are_topic_words_only():
     plan = "加强卫生监督机构标准化建设，推进医疗卫生行业综合监管。"
     assert absent_terms("对医美机构监管有什么要求", [plan]) == ["医美"]
@@ -78,6 +88,7 @@ RULES = [
     ("区医保局参与福山区急救体系建设吗？", True, "未列"),  # unit not listed on the task
     ("福山区在急救体系方面谁牵头？", False, "23. 加强急救体系建设"),  # the task named by the whole topic
     ("济宁市家庭医生签约服务谁牵头？", False, "19.优化分级诊疗制度"),  # a topic split over tasks: each listed
+    ("济宁市公共卫生五大中心启用这项工作由谁牵头？", False, "市卫生健康委"),  # 中心 here is a topic, not a unit
 ]
 
 
