@@ -30,6 +30,7 @@ from .facts import Duty, IndicatorIndex, Target
 from .glossary import expand
 from .meta import Plan
 from .parse import SEP
+from .places import find_places
 from .scope import Scope, plan_places, related, scope_of, unindexed_text
 from .search import fuse, normalise, resolve_plans, tokenize, top_k
 from .settings import MAX_QUESTION_CHARS, Settings
@@ -37,6 +38,7 @@ from .store import load_files, read_manifest, search_params
 from .verify import absent_terms, asked_years, states_year
 
 YEAR_LEAD_CHARS = 160  # how far before a claim its year may be stated ("到2025年，" opening a paragraph)
+MIN_HEADING_COVER = 0.6  # share of the topic's weight a heading must hold to answer "哪一章讲X" by itself
 
 
 class QuestionError(ValueError):
@@ -209,6 +211,8 @@ class Assistant:
             hits = self.retrieve(topic, plan_ids, k, "hybrid" if mode == "full" else mode, timings)
         t = time.perf_counter()
         reply = self._structured(kind, q, query, plan_ids, hits) if mode == "full" else None
+        if mode == "full" and route.LOCATE_Q.search(query) and not (reply and reply.abstained):
+            reply = self._by_heading(query, plan_ids) or reply
         if mode == "full" and (kind in ("duty", "passage") or reply is None):
             missing = self._absent(query, plan_ids)
             if missing:
@@ -255,6 +259,34 @@ class Assistant:
         order = [p.id for p in self.plans if p.id in scoped]
         return route.answer_targets(topic, kind, targets, order, titles, bool(plan_ids), self._sentence_of,
                                     self.texts)
+
+    def _by_heading(self, query: str, plan_ids: list[str]) -> route.Reply | None:
+        """"哪一章/哪一节讲X" answered from the outline: the section whose own heading covers the topic
+        (the body section, not its 目录 line), quoted from its opening."""
+        about = route.LOCATE_Q.sub(" ", query)  # "哪一节", "在哪里讲" say what is asked, not the topic
+        weights = query_weights(self._topic_tokens(about, plan_ids), self._df, self._docs)
+        total = sum(weights.values())
+        if not total:
+            return None
+        best, best_rank = None, (MIN_HEADING_COVER, 0)
+        for pid in plan_ids or self._plan:
+            size: dict[tuple, int] = {}
+            first: dict[tuple, Chunk] = {}
+            for c in self._by_plan[pid]:
+                for depth in range(1, len(c.section) + 1):  # every heading of the path: 第六节, then 一、…
+                    section = c.section[:depth]
+                    size[section] = size.get(section, 0) + c.end - c.start
+                    first.setdefault(section, c)
+            for section, c in first.items():
+                head = _flat(section[-1])
+                cover = sum(w for t, w in weights.items() if _flat(t) in head) / total
+                if (cover, size[section]) > best_rank:
+                    best, best_rank, where = c, (cover, size[section]), section
+        if best is None:
+            return None
+        title = self._plan[best.plan].title
+        line = f"所在部分：《{title}》{SEP.join(where)}[1]"
+        return route.Reply("locate", (line,), (route.Span(best.plan, best.start, best.end, (best.start, best.end)),))
 
     def _absent(self, query: str, plan_ids: list[str]) -> list[str]:
         """Distinctive question terms that none of the plans in scope uses (topic presence)."""
@@ -312,12 +344,15 @@ class Assistant:
                         (span.mark,))
 
     def _place_free(self, text: str, plan_ids: list[str]) -> str:
-        """The question without the titles and place names that chose its plans (not topic words)."""
+        """The question without the titles and place names that chose its plans, nor any other place the
+        gazetteer finds in it ("乐山市市中区", "山东省"): places are never topic words."""
         for pid in plan_ids or self._plan:
             plan = self._plan[pid]
             for name in sorted((plan.title, *plan.short_names), key=len, reverse=True):
                 if name:
                     text = re.sub(re.escape(name), " ", text, flags=re.I)
+        for p in reversed(find_places(text)):
+            text = text[: p.start] + " " + text[p.end:]
         return text
 
     def _from_reply(self, q: str, query: str, reply: route.Reply, hits, plan_ids, years=()) -> Answer:
@@ -351,6 +386,7 @@ class Assistant:
                     citations[n - 1] = replace(c, highlights=(*c.highlights, (s.start, s.end)))
         plans = {s.plan for s in reply.spans}
         title = self._plan[next(iter(plans))].title if len(plans) == 1 else None
+        lines = lines if reply.kind == "locate" else _located(q, lines, citations[0])
         used = sorted({int(n) for n in re.findall(r"\[(\d+)\]", "\n".join(lines))})
         text = _answer_text(is_english(q), title, lines, [citations[n - 1] for n in used[:6] if n <= len(citations)])
         return Answer(q, text, False, tuple(citations), (), tuple(plan_ids), reply.kind)
@@ -390,9 +426,18 @@ class Assistant:
         for rank, s in picked:
             prefix = f"《{passages[rank].plan_title}》：" if multi else ""
             lines.append(f"{prefix}{s.text}[{rank + 1}]")
+        lines = _located(q, lines, citations[picked[0][0]])
         title = None if multi else passages[picked[0][0]].plan_title
         text = _answer_text(english, title, lines, [citations[r] for r in sorted({rank for rank, _ in picked})])
         return Answer(q, text, False, citations, (), tuple(plan_ids))
+
+
+def _located(question: str, lines: list[str], cited: Citation) -> list[str]:
+    """"哪一章/哪一条讲X": the answer first names the section that says it (its heading path), then quotes."""
+    if not route.LOCATE_Q.search(question) or not cited.section:
+        return lines
+    head = "Section: " if is_english(question) else "所在部分："
+    return [f"{head}《{cited.title}》{cited.section.replace(SEP, ' › ')}[{cited.n}]", *lines]
 
 
 def _renumber(lines: list[str]) -> tuple[str, ...]:

@@ -27,6 +27,11 @@ COMPARE_Q = re.compile(r"各地|各区|分别|对比|比较|相比|哪个(区|�
                        r"compare|comparison|each (plan|district|city)|both plans|across", re.I)
 
 
+LOCATE_Q = re.compile(r"哪[一两几]?(章|节|部分|条|项|篇|段|个?专栏)|哪个(专栏|章节|部分|任务|条目|标题|小节)|"
+                      r"在哪(里|儿)?(讲|提|说|写|规定|部署)|(出现|列|写|放)在哪|"
+                      r"which (section|chapter|part|task|heading|box|item)|where in", re.I)
+
+
 @dataclass(frozen=True)
 class Span:
     """A passage to cite: plan, raw offsets, and the offsets of the answering part inside it."""

@@ -89,6 +89,8 @@ RULES = [
     ("福山区在急救体系方面谁牵头？", False, "23. 加强急救体系建设"),  # the task named by the whole topic
     ("济宁市家庭医生签约服务谁牵头？", False, "19.优化分级诊疗制度"),  # a topic split over tasks: each listed
     ("济宁市公共卫生五大中心启用这项工作由谁牵头？", False, "市卫生健康委"),  # 中心 here is a topic, not a unit
+    ("乐山市市中区规划哪一节讲健康城市建设？", False, "第六节加快推进健康城市建设"),  # locate: from headings
+    ("福山区规划里讲负压救护车比例的是哪一条任务？", False, "4. 强化公共卫生事件应急救援"),  # locate: by passage
 ]
 
 
