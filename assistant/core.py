@@ -227,6 +227,9 @@ class Assistant:
             answer = self._from_reply(q, query, reply, hits, plan_ids, years)
         else:
             answer = self._from_passages(q, query, hits, plan_ids, years)
+        if scope.missing:  # a place named beside those with plans ("福山区和芝罘区…") is said to have none
+            note = "；".join(f"规划库中没有{m.text}的规划" for m in scope.missing)
+            answer = replace(answer, text=f"注：{note}。\n{answer.text}")
         timings["answer_ms"] = (time.perf_counter() - t) * 1000
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return replace(answer, timings=timings)
@@ -239,17 +242,14 @@ class Assistant:
         if kind == "meta":
             return route.answer_meta([p for p in self.plans if p.id in scoped], self.texts)
         duties = [d for d in self.duties if d.plan in scoped]
-        if kind == "unit_tasks":
-            return route.answer_unit_tasks(q, duties, titles, self._by_plan)
+        if kind == "unit_tasks":  # "区医保局在X任务里负责什么" asks about one task; "…牵头了哪些任务" lists them
+            return self._duty(query, plan_ids, duties, titles, titled=True) or route.answer_unit_tasks(
+                q, duties, titles, self._by_plan)
         if kind == "duty" and not duties and plan_ids:
             names = "、".join(f"《{titles[p]}》" for p in plan_ids)
             return route.Reply("duty", (f"{names}未列明各项任务的牵头或责任部门。",), (), abstained=True)
         if kind == "duty":
-            unit = route.unit_named(self._place_free(query, plan_ids), duties)
-            about = query.replace(unit, " ") if unit else query  # the task's topic, without the asked unit
-            weights = query_weights(self._topic_tokens(about, plan_ids), self._df, self._docs)
-            return route.answer_duty(weights, duties, titles, self._by_plan, self.texts, unit,
-                                     self._place_free(about, plan_ids))
+            return self._duty(query, plan_ids, duties, titles)
         topic = self._place_free(query, plan_ids)
         targets = self._indicators.candidates(topic, scoped)
         if plan_ids and kind == "target":
@@ -259,6 +259,16 @@ class Assistant:
         order = [p.id for p in self.plans if p.id in scoped]
         return route.answer_targets(topic, kind, targets, order, titles, bool(plan_ids), self._sentence_of,
                                     self.texts)
+
+    def _duty(self, query: str, plan_ids: list[str], duties: list[Duty], titles: dict[str, str],
+              titled: bool = False) -> route.Reply | None:
+        """The duty answer for the task the question's topic names, checking a unit the question names."""
+        unit = route.unit_named(self._place_free(query, plan_ids), duties)
+        about = query.replace(unit, " ") if unit else query  # the task's topic, without the asked unit
+        about = route.UNIT_TASKS_Q.sub(" ", about)
+        weights = query_weights(self._topic_tokens(about, plan_ids), self._df, self._docs)
+        return route.answer_duty(weights, duties, titles, self._by_plan, self.texts, unit,
+                                 self._place_free(about, plan_ids), titled)
 
     def _by_heading(self, query: str, plan_ids: list[str]) -> route.Reply | None:
         """"哪一章/哪一节讲X" answered from the outline: the section whose own heading covers the topic

@@ -21,6 +21,8 @@ _LABEL = re.compile(r"^(发布机构|发文机关|成文日期|发布日期|文�
 _DOCNO = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[（(]\d{4}[〕\]）)]\s*\d+\s*号")
 _ISSUER = re.compile(r"^[\u4e00-\u9fa5（）]{2,30}(?:人民政府办公室|人民政府办公厅|人民政府|委员会|办公室|局|委)$")
 _PLACE = re.compile(r"([\u4e00-\u9fa5]{1,8}?(?:自治州|自治县|省|市|区|县|旗|州|盟))")
+_LEVEL_END = re.compile(r"(自治州|自治县|自治区|自治旗|特别行政区|省|市|区|县|旗|州|盟)$")
+_LEVEL_CHARS = "省市区县州旗盟"
 STATUS_WORDS = ("征求意见稿", "送审稿", "草案", "试行", "修订稿", "讨论稿")
 
 
@@ -42,13 +44,18 @@ class Plan:
 
     @cached_property
     def short_names(self) -> tuple[str, ...]:
-        """Names a user may call this plan by: 福山区 → 福山区, 福山; 济宁市 → 济宁市, 济宁."""
+        """Names a user may call this plan by: 福山区 → 福山区, 福山, fushan; 海南省 → 海南, hainan.
+
+        A core that starts with a level word (市中区 → 市中) is a piece of ordinary words ("城市中心"), so
+        only the full name and its pinyin stand for such a plan.
+        """
         names = []
         if self.jurisdiction:
             names.append(self.jurisdiction)
-            core = re.sub(r"(自治州|自治县|市|区|县|旗)$", "", self.jurisdiction)
+            core = _LEVEL_END.sub("", self.jurisdiction)
             if len(core) >= 2:
-                names.extend([core, _pinyin(core)])
+                names.extend([core] if core[0] not in _LEVEL_CHARS else [])
+                names.append(_pinyin(core))
         return tuple(dict.fromkeys(n for n in names if n))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .chunking import Chunk
 from .facts import Duty, Target, indicator_scores, longest_common, match_indicator
 from .units import normalise_unit, unit_matches
-from .verify import modifier_conflict
+from .verify import COLLOQUIAL, modifier_conflict
 
 TARGET_Q = re.compile(r"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|几[个家所张人]|多高|多大|"
                       r"how (many|much|high)|target|goal|aim|rate|ratio|number of|per ", re.I)
@@ -309,7 +309,7 @@ MAX_DUTY_TASKS = 3  # tasks listed when several name the question's topic equall
 
 def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dict[str, str],
                 containers: dict[str, list[Chunk]], texts: dict[str, str], asked_unit: str = "",
-                topic: str = "") -> Reply | None:
+                topic: str = "", titled: bool = False) -> Reply | None:
     """The complete lead/participant lists of the task(s) that cover the question's topic.
 
     A note is quoted only when its task's title path and paragraph contain most of the topic's weight
@@ -318,9 +318,10 @@ def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dic
     whose own title names the whole topic answers it, and when only task paragraphs name it, each such
     task is listed (the plan splits the topic over several tasks). A unit
     the question names must be listed on them, else the answer says the tasks do not list that unit.
+    ``titled``: only tasks whose own title holds the topic ("区医保局在‘加强职业健康保护’中负责什么").
     """
     topic = _flat(topic)
-    weights = {t: w for t, w in topic_weights.items() if t not in DUTY_WORDS}
+    weights = {t: w for t, w in topic_weights.items() if t not in DUTY_WORDS and t not in COLLOQUIAL}
     total = sum(weights.values())
     if not total:
         return None
@@ -333,6 +334,8 @@ def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dic
         if cover < MIN_DUTY_COVER:
             continue
         in_title = sum(w for t, w in weights.items() if _flat(t) in title) / total
+        if titled and in_title < MIN_DUTY_COVER:
+            continue
         shared = longest_common(topic, title + where)
         ranked.append(((len(shared), in_title, cover, -n), d, span, shared))
     if not ranked:

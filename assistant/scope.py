@@ -26,7 +26,7 @@ def plan_places(plans: list[Plan]) -> dict[str, Place | None]:
 
 
 def scope_of(question: str, plans: list[Plan], places: dict[str, Place | None]) -> Scope:
-    """Plans of the places the question names; else plans named by title or short name; else all.
+    """Plans of the places the question names (gazetteer) and of the short names or titles it uses; else all.
 
     When the question names places and none of them has a plan, the scope is empty and ``missing``
     says which; a place named beside one that has a plan (a sibling in a comparison, a place mentioned
@@ -35,14 +35,13 @@ def scope_of(question: str, plans: list[Plan], places: dict[str, Place | None]) 
     named = most_specific(find_places(question))
     covered = [p for p in plans if places.get(p.id) and any(places[p.id].same(n) for n in named)]
     missing = tuple(n for n in named if not any(pl and pl.same(n) for pl in places.values()))
-    if covered:
-        return Scope(tuple(p.id for p in by_kind(normalise(question), covered)), missing)
-    if missing:
+    if not covered and missing:
         return Scope((), missing)  # "济宁市任城区" is not 济宁市: no fallback to short names
-    by_name = plans_named(question, plans)
-    if by_name:
-        return Scope(tuple(by_name), missing)
-    return Scope((), missing)
+    by_name = set(plans_named(question, plans))  # short names the gazetteer does not list (福山, 张店, fushan)
+    found = [p for p in plans if p in covered or p.id in by_name]
+    if covered:
+        found = by_kind(normalise(question), found)
+    return Scope(tuple(p.id for p in found), missing)
 
 
 def related(place: Place, plans: list[Plan], places: dict[str, Place | None]) -> tuple[list[Plan], list[Plan]]:

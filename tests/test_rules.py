@@ -91,6 +91,9 @@ RULES = [
     ("济宁市公共卫生五大中心启用这项工作由谁牵头？", False, "市卫生健康委"),  # 中心 here is a topic, not a unit
     ("乐山市市中区规划哪一节讲健康城市建设？", False, "第六节加快推进健康城市建设"),  # locate: from headings
     ("福山区规划里讲负压救护车比例的是哪一条任务？", False, "4. 强化公共卫生事件应急救援"),  # locate: by passage
+    ("区医保局在福山区“加强职业健康保护”这项任务里具体负责什么？", True, "该任务未列区医保局"),  # a named task
+    ("福山区和芝罘区到2025年每千人口注册护士数目标分别是多少？", False, "规划库中没有芝罘区的规划"),  # a sibling
+    ("每千人口公共卫生人员数，福山、张店、济宁的2025年目标分别是多少？", False, "1.28"),  # short names
 ]
 
 
@@ -98,6 +101,13 @@ RULES = [
 def test_answer_and_abstain_rules(assistant, question, abstains, says):
     a = assistant.ask(question)
     assert a.abstained == abstains and says in body(a.text), a.text
+
+
+def test_scope_by_short_names_and_pinyin_but_not_word_pieces(assistant):
+    assert assistant.scope("Which chapter of the Hainan health plan covers mental health?", None).plans == (
+        "hainan-health-plan",)
+    assert "leshan-shizhong-health-plan" not in assistant.scope("城市中心医院的床位目标是多少？", None).plans
+    assert assistant.scope("乐山市市中区的床位目标是多少？", None).plans == ("leshan-shizhong-health-plan",)
 
 
 def test_unindexed_place_is_not_answered_from_another_plan(assistant):
