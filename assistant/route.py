@@ -272,7 +272,7 @@ def answer_targets(query: str, kind: str, targets: list[Target], plan_order: lis
         for p in plans:
             for key in dict.fromkeys(_key(t.indicator) for t in recs if t.plan == p):
                 say(next(t for t in recs if t.plan == p and _key(t.indicator) == key), f"《{titles[p]}》：")
-        return Reply("compare", tuple(lines), tuple(spans))
+        return _with_unstated(Reply("compare", tuple(lines), tuple(spans)), query, targets)
     for p in plans:
         head = f"《{titles[p]}》" if len(plans) > 1 else ""
         for key in dict.fromkeys(_key(t.indicator) for t in recs if t.plan == p):
@@ -287,7 +287,35 @@ def answer_targets(query: str, kind: str, targets: list[Target], plan_order: lis
                 if table and any(v.startswith(x) or x in v for x in values):
                     continue
                 say(t, head, "（与指标表表述不同）" if table else "")
-    return Reply("target", tuple(lines), tuple(spans)) if lines else None
+    return _with_unstated(Reply("target", tuple(lines), tuple(spans)), query, targets) if lines else None
+
+
+PART_SPLIT = re.compile(r"以及|和|与|及|、")
+MIN_PART_CHARS = 3  # a part shorter than this once filler is gone is a modifier ("高血压、糖尿病…"), not a subject
+# what an indicator name ends in: a part that does not is context ("指标表里"), not a second subject
+MEASURE_END = re.compile(r"(数|率|比|比例|比重|占比|寿命|水平|床位|人员|医生|医师|护士|药师|托位|名额|时间|面积|半径|人次)$")
+
+
+def parts_of(question: str) -> list[str]:
+    """The measured subjects of "A和B分别是多少" (each named like an indicator); [] for one subject."""
+    if not MULTI_Q.search(question):
+        return []
+    parts = [topic_chars(p) for p in PART_SPLIT.split(question)]
+    parts = [p for p in parts if len(p) >= MIN_PART_CHARS and MEASURE_END.search(p)]
+    return parts if len(parts) >= 2 else []
+
+
+def _with_unstated(reply: Reply, question: str, targets: list[Target]) -> Reply:
+    """A multi-part question is answered only when every part is: a part that no record states and that
+    the answer's own lines do not name is said to be not stated, and the whole answer counts as an
+    abstention (its stated parts still shown)."""
+    said = _flat("".join(reply.lines))
+    unstated = [p for p in parts_of(question)
+                if not pick_targets(p, targets) and not (len(_flat(p)) >= 4 and _flat(p) in said)]
+    if not unstated:
+        return reply
+    note = "；".join(f"规划未提及“{p}”的目标或数值" for p in unstated) + "。以下为规划写明的部分："
+    return Reply(reply.kind, (note, *reply.lines), reply.spans, abstained=True)
 
 
 def note_span(d: Duty, containers: dict[str, list[Chunk]]) -> Span:
