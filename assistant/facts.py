@@ -53,6 +53,7 @@ class Target:
     start: int = 0
     end: int = 0
     table_start: int = 0  # table records: where the table's caption/header begins, for a self-contained quote
+    achieved: str = ""  # review tables ("2020年目标 | 2020年完成"): what was achieved in the target year
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ MARKS = "*＊★☆▲△※#＃"
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?\s*(底|末)?")
 _BASE_WORDS = re.compile(r"基期|现状|基数|基线|现值|基准|实际")
 _GOAL_WORDS = re.compile(r"目标|预期值|规划值|期末")
+_DONE_WORDS = re.compile(r"完成(?!情况)|实现值|达成")  # achieved in a year; "实际" stays a baseline word
 _DEBRIS = re.compile(r"\[bookmark:[^\]]*\]|\*\*|\\(?=[\[\]*#_])")
 _GAP = r"(?:\s|\*\*|\[bookmark:[^\]]*\]|\\)*"
 
@@ -98,12 +100,16 @@ def _columns(header: tuple[str, ...]) -> dict | None:
             cols.setdefault("domain", i)
         elif h.startswith(("单位", "计量单位")):
             cols.setdefault("unit", i)
-        elif _YEAR.search(h) or _BASE_WORDS.search(h) or _GOAL_WORDS.search(h):
+        elif _YEAR.search(h) or _BASE_WORDS.search(h) or _GOAL_WORDS.search(h) or _DONE_WORDS.search(h):
             m = _YEAR.search(h)
-            kind = "base" if _BASE_WORDS.search(h) else "goal" if _GOAL_WORDS.search(h) else ""
+            kind = ("done" if _DONE_WORDS.search(h) else "base" if _BASE_WORDS.search(h) else
+                    "goal" if _GOAL_WORDS.search(h) else "")
             years.append((int(m.group(1)) if m else 0, kind, i))
         elif re.search(r"指标|名称|项目|内容", h):
             cols.setdefault("indicator", i)
+    goal_years = {y for y, kind, _ in years if kind != "done"}
+    cols["done"] = {y: i for y, kind, i in years if kind == "done" and y in goal_years}  # "2020年完成" beside "2020年目标"
+    years = [(y, "base" if kind == "done" else kind, i) for y, kind, i in years if not (kind == "done" and y in goal_years)]
     has_base = any(kind == "base" for _, kind, _ in years)
     earliest = min((y for y in years if not y[1]), default=None)  # "2020年 | 2025年": the first is the base
     for entry in years:
@@ -114,7 +120,7 @@ def _columns(header: tuple[str, ...]) -> dict | None:
     if not cols["targets"]:
         return None
     if "indicator" not in cols:
-        used = {v for k, v in cols.items() if k != "targets"} | set(cols["targets"])
+        used = {v for k, v in cols.items() if k not in ("targets", "done")} | set(cols["targets"]) | set(cols["done"].values())
         cols["indicator"] = next((i for i in range(len(header)) if i not in used), None)
     return cols if cols["indicator"] is not None else None
 
@@ -176,11 +182,14 @@ def _table_targets(plan_id: str, raw: str, blocks: list[Block]) -> list[Target]:
             if not value:
                 continue
             base_year = _year(b.header[cols["baseline"]]) if "baseline" in cols else ""
+            m = _YEAR.search(b.header[t])
+            done = cols["done"].get(int(m.group(1))) if m else None
             out.append(Target(
                 plan_id, indicator, value, unit=cell("unit"), baseline=cell("baseline", rawc),
                 baseline_year=base_year, target_year=_year(b.header[t]), nature=cell("nature"), domain=domain,
                 table=b.table, row=int(number.group()) if number else b.row, marks=marks, source="table",
                 section=b.section, start=b.start, end=b.end, table_start=b.table_start,
+                achieved=(rawc[done].strip() or cells[done].strip()) if done is not None else "",
             ))
     return out
 

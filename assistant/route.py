@@ -87,6 +87,8 @@ def target_line(t: Target, english: bool = False) -> str:
     parts = [f"{t.indicator}：{year}目标 {_value(t)}" if year else f"{t.indicator}：目标 {_value(t)}"]
     if t.unit and t.unit.startswith("/"):
         parts[0] += f"（单位 {t.unit}）"
+    if t.achieved:
+        parts.append(f"{year}实际完成 {t.achieved}" if year else f"实际完成 {t.achieved}")
     if t.baseline and t.baseline not in ("-", "--", "—"):
         parts.append(f"{t.baseline_year}基期 {t.baseline}" if t.baseline_year else f"基期 {t.baseline}")
     if t.nature:
@@ -98,7 +100,8 @@ def target_line(t: Target, english: bool = False) -> str:
 MULTI_Q = re.compile(r"分别|[？?].+[？?]|[，,；;].*(多少|几)|\band\b.*\b(what|how)\b|以及", re.I)
 
 
-_FILLER = re.compile(r"请问|您好|多少|几[个家所张人名项级]?|什么|是否|有没有|要求|需要|达到|提高到|降到|降至|控制在|"
+_FILLER = re.compile(r"“?十[一二三四五六]五”?|征求意见稿?|卫生与?健康(?:事业)?(?:发展)?|实施方案|指标表|主要指标|"
+                     r"请问|您好|多少|几[个家所张人名项级]?|什么|是否|有没有|要求|需要|达到|提高到|降到|降至|控制在|"
                      r"目标|规划|计划|里面?|中的?|的|了|吗|呢|啊|现在|目前|具体|分别|各地|年|底|前|到|要|是|有|和|与|及|"
                      r"不少于|不低于|不超过|以上|以下|左右|力争|[\W\d_a-zA-Z]")
 
@@ -277,6 +280,7 @@ def answer_targets(query: str, kind: str, targets: list[Target], plan_order: lis
         head = f"《{titles[p]}》" if len(plans) > 1 else ""
         for key in dict.fromkeys(_key(t.indicator) for t in recs if t.plan == p):
             mine = [t for t in recs if t.plan == p and _key(t.indicator) == key]
+            mine.sort(key=lambda t: t.target_year, reverse=True)  # the plan's own targets before a review table's
             table = [t for t in mine if t.source == "table"]
             prose = [t for t in mine if t.source != "table"]
             for t in table[:2]:

@@ -330,3 +330,18 @@ def test_match_indicator_is_precise():
     assert match_indicator("健康张店的主要任务是什么", all_targets()) == []
     assert match_indicator("今天天气怎么样", all_targets()) == []
     assert match_indicator("护士", []) == []
+
+
+def test_a_review_table_keeps_target_and_achievement_apart():
+    """`2015年 | 2020年目标 | 2020年完成`: 2015 is the base, the 完成 column is what was achieved, not a target."""
+    raw = ("表1 某县“十三五”主要指标完成情况\n指标\t单位\t2015年\t2020年目标\t2020年完成\t完成情况\n"
+           "人均预期寿命\t岁\t75.1\t76.5\t76.9\t已完成\n")
+    recs = extract_targets("x", raw, parse_blocks(raw))
+    assert [(t.value, t.target_year, t.achieved, t.baseline, t.baseline_year) for t in recs] == [
+        ("76.5", "2020年", "76.9", "75.1", "2015年")]
+
+
+def test_an_actual_column_is_still_the_baseline():
+    raw = "主要指标\n指标\t单位\t2020年实际\t2025年目标\n每千人口床位数\t张\t5.1\t6.2\n"
+    recs = extract_targets("x", raw, parse_blocks(raw))
+    assert [(t.value, t.baseline, t.achieved) for t in recs] == [("6.2", "5.1", "")]
