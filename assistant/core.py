@@ -35,7 +35,7 @@ from .scope import Scope, plan_places, related, scope_of, unindexed_text
 from .search import fuse, normalise, resolve_plans, tokenize, top_k
 from .settings import MAX_QUESTION_CHARS, Settings
 from .store import load_files, read_manifest, search_params
-from .verify import absent_terms, asked_years, states_year
+from .verify import absent_terms, asked_years, states_year, topic_terms, used
 
 YEAR_LEAD_CHARS = 160  # how far before a claim its year may be stated ("到2025年，" opening a paragraph)
 MIN_HEADING_COVER = 0.6  # share of the topic's weight a heading must hold to answer "哪一章讲X" by itself
@@ -303,6 +303,20 @@ class Assistant:
         texts = [self._flat_texts[p] for p in (plan_ids or self._plan)]
         return absent_terms(self._place_free(query, plan_ids), texts, route.DUTY_WORDS)
 
+    def _on_topic(self, picked, hits, query: str, plan_ids: list[str]):
+        """Passage sentences whose passage (section path and chunk text) uses every topic word of the
+        question: 湖田卫生院 is not answered by another 卫生院's sentence."""
+        terms = topic_terms(self._place_free(query, plan_ids), route.DUTY_WORDS)
+        if not picked or not terms:
+            return picked
+        keep = []
+        for rank, sent in picked:
+            c = self.chunks[hits[rank].row]
+            where = _flat(SEP.join(c.section) + self.texts[c.plan][c.start:c.end])
+            if all(used(t, where) for t in terms):
+                keep.append((rank, sent))
+        return keep
+
     def _context(self, plan: str, start: int, end: int) -> str:
         """What a claim's year is read from: its own text, the section path, and the lead-in before it
         in its chunk ("到2025年，" opening the paragraph; a table's header above its row)."""
@@ -354,15 +368,18 @@ class Assistant:
                         (span.mark,))
 
     def _place_free(self, text: str, plan_ids: list[str]) -> str:
-        """The question without the titles and place names that chose its plans, nor any other place the
-        gazetteer finds in it ("乐山市市中区", "山东省"): places are never topic words."""
+        """The question without the titles and place names that chose its plans, written in any form the
+        gazetteer knows ("乐山市市中区", "四川省" above it). Other places (a town, a county inside a city's
+        plan) stay: they are what the question is about."""
+        own = [self._places.get(pid) for pid in plan_ids or self._plan]
         for pid in plan_ids or self._plan:
             plan = self._plan[pid]
             for name in sorted((plan.title, *plan.short_names), key=len, reverse=True):
                 if name:
                     text = re.sub(re.escape(name), " ", text, flags=re.I)
         for p in reversed(find_places(text)):
-            text = text[: p.start] + " " + text[p.end:]
+            if any(mine and (mine.same(p) or mine.within(p)) for mine in own):
+                text = text[: p.start] + " " + text[p.end:]
         return text
 
     def _from_reply(self, q: str, query: str, reply: route.Reply, hits, plan_ids, years=()) -> Answer:
@@ -423,6 +440,8 @@ class Assistant:
     def _from_passages(self, q: str, query: str, hits, plan_ids, years=()) -> Answer:
         picked, passages = self._pick_sentences(q, query, hits, plan_ids)
         picked = self._with_years(picked, hits, years)
+        if not route.LOCATE_Q.search(query):  # "在哪一条讲X" is answered by where, paraphrase allowed
+            picked = self._on_topic(picked, hits, query, plan_ids)
         multi = len({self.chunks[h.row].plan for h in hits}) > 1
         english = is_english(q)
         if not picked:

@@ -7,11 +7,15 @@ A question that names a place with no plan in the index must never be answered f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .meta import Plan
 from .places import Place, find_places, most_specific, place_of
 from .search import by_kind, normalise, plans_named
+
+# a place followed by a plan word names that place's plan ("济宁市规划", "乐山市市中区“十四五”卫生健康发展规划")
+_NAMES_PLAN = re.compile(r"的?(?:“?十[一二三四五六]五”?)?[\u4e00-\u9fff“”]{0,14}?(?:规划|方案|意见|计划|纲要)")
 
 
 @dataclass(frozen=True)
@@ -28,11 +32,15 @@ def plan_places(plans: list[Plan]) -> dict[str, Place | None]:
 def scope_of(question: str, plans: list[Plan], places: dict[str, Place | None]) -> Scope:
     """Plans of the places the question names (gazetteer) and of the short names or titles it uses; else all.
 
-    When the question names places and none of them has a plan, the scope is empty and ``missing``
+    A place followed by a plan word ("济宁市规划中…") names the plan; the places inside it that the
+    question mentions are then its content, not other plans. When the question names places and none of
+    them has a plan, the scope is empty and ``missing``
     says which; a place named beside one that has a plan (a sibling in a comparison, a place mentioned
     in passing) is kept in ``missing`` too so the answer can say it has no plan.
     """
-    named = most_specific(find_places(question))
+    found = find_places(question)
+    naming = [p for p in found if _NAMES_PLAN.match(question, p.end)]  # "济宁市规划中邹城市…": the plan is 济宁's
+    named = most_specific(naming or found)
     covered = [p for p in plans if places.get(p.id) and any(places[p.id].same(n) for n in named)]
     missing = tuple(n for n in named if not any(pl and pl.same(n) for pl in places.values()))
     if not covered and missing:

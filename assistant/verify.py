@@ -105,24 +105,37 @@ COLLOQUIAL = frozenset(
     "能否 可以 能够 需要 应该 哪些 哪个 什么 多少 为什么 为何 怎么 啥 吗 呢 本地 当地 我们 我区 我市 贵区 贵市 "
     "文件 规划 计划 方案 意见 政策 实施 里面 当中 其中 分别 以及 还有 和 与 及 或者 哪年 几年 目标 指标 达到 名字 名称 "
     "标题 题目 条款 表格 表里 数字 数据 数值 比例 时间 时候 日期 年份 单位 部门 机构 人员 任务 工作 事项 项目 一共 "
-    "共计 总共 合计 多长 多大 多高 多远 多宽 控制目标 目标值 指标值 总量 总数 数量 规模".split()
+    "共计 总共 合计 多长 多大 多高 多远 多宽 控制目标 目标值 指标值 总量 总数 数量 规模 "
+    # what is asked of an indicator (its slot), written in a table's header rather than beside the figure
+    "约束性 预期性 预期 属性 性质 基数 基期 基期值 现状 现状值 完成值 年度".split()
 )
 
 
 CONTENT_POS = ("n", "vn", "nz", "nt", "nw", "l", "j", "x")  # jieba tags of words that name a topic
 
 
-def absent_terms(text: str, texts: list[str], ignore: frozenset = frozenset()) -> list[str]:
-    """Distinctive topic words of a question (nouns and names of 2+ Chinese characters, not users' own
-    phrasing) that occur in none of the given plan texts (whitespace removed, width folded)."""
+def topic_terms(text: str, ignore: frozenset = frozenset()) -> list[str]:
+    """Distinctive topic words of a question: nouns and names of 2+ Chinese characters, not places and not
+    users' own phrasing."""
     import jieba.posseg
 
     out = []
-    for w in jieba.posseg.lcut(normalise(text).lower()):
+    for w in jieba.posseg.lcut(normalise(text)):
         t = w.word
         if (len(t) < 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", t) or t in COLLOQUIAL or t in ignore
-                or not w.flag.startswith(CONTENT_POS) or w.flag in ("nr", "ns") or find_places(t)):
+                or not (w.flag.startswith(CONTENT_POS) or w.flag == "ns")):
             continue
-        if not any(t in x for x in texts) and t not in out:
+        if t not in out:
             out.append(t)
     return out
+
+
+def absent_terms(text: str, texts: list[str], ignore: frozenset = frozenset()) -> list[str]:
+    """Topic words of a question that occur in none of the given plan texts (whitespace removed, width folded)."""
+    return [t for t in topic_terms(text, ignore) if not any(used(t, x) for x in texts)]
+
+
+def used(term: str, text: str) -> bool:
+    """The term, or for a word of 3+ characters a piece one character shorter, occurs in text: the
+    segmenter sometimes glues a neighbour on ("规划里马尚" → 里马尚)."""
+    return term in text or (len(term) >= 3 and (term[1:] in text or term[:-1] in text))

@@ -96,6 +96,9 @@ RULES = [
     ("每千人口公共卫生人员数，福山、张店、济宁的2025年目标分别是多少？", False, "1.28"),  # short names
     ("福山区2025年每千人口注册护士数和每千人口卫生技术人员数分别是多少？", True, "未提及“每千人口卫生技术人员数”"),
     ("福山区2025年婴儿死亡率和孕产妇死亡率分别是多少？", False, "5.6"),  # multi-part, both stated
+    ("张店区规划里马尚中心卫生院新院区要建设吗？", False, "马尚中心卫生院"),  # a town the plan names
+    ("张店区规划里南定镇卫生院新院区要建设吗？", True, "南定"),  # a town it does not: not another town's line
+    ("济宁市规划中邹城市千泉老年病专科医院属于什么项目？", False, "医养结合重点项目"),  # a county inside the plan
 ]
 
 
