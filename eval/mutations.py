@@ -1,0 +1,135 @@
+"""Break one answer/abstain rule on purpose and show whether the gate (eval/thresholds.json) sees it.
+
+    python -m eval.mutations [NAME …] [--index index/eval]     (default: every mutation)
+
+Each mutation patches one rule of the running process only (nothing on disk changes), runs the whole known-
+answer set and prints its figures and the gate's verdict. A rule whose break passes the gate is a rule the
+eval cannot see: write questions for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _swap_target_and_baseline():
+    from assistant import route
+
+    line = route.target_line
+    route.target_line = lambda t, english=False: line(replace(t, value=t.baseline or t.value, baseline=t.value), english)
+
+
+def _duty_note_of_top_hit():
+    from assistant import core, route
+
+    structured = core.Assistant._structured
+
+    def top_hit(self, kind, q, query, plan_ids, hits):
+        if kind == "duty" and hits:
+            c = self.chunks[hits[0].row]
+            for d in self.duties:
+                if d.plan == c.plan and (d.section == c.section or c.start <= d.start < c.end):
+                    title = self._plan[d.plan].title
+                    return route.Reply("duty", (f"《{title}》{route.duty_line(d)}[1]",), (route.note_span(d, self._by_plan),))
+        return structured(self, kind, q, query, plan_ids, hits)
+
+    core.Assistant._structured = top_hit
+
+
+def _place_without_plan_searches_all():
+    from assistant import core
+    from assistant.scope import Scope
+
+    scope = core.Assistant.scope
+    core.Assistant.scope = lambda self, q, plans: (lambda s: Scope(s.plans) if not s.plans else s)(scope(self, q, plans))
+
+
+def _ignore_asked_year():
+    from assistant import core
+
+    core.Assistant._years_stated = lambda self, reply, years: reply
+    core.Assistant._with_years = lambda self, picked, hits, years: picked
+
+
+def _no_indicator_identity():
+    from assistant import route
+
+    route.modifier_conflict = lambda question, indicator: ""
+
+
+def _no_topic_presence():
+    from assistant import core
+
+    core.Assistant._absent = lambda self, query, plan_ids: []
+    core.Assistant._on_topic = lambda self, picked, hits, query, plan_ids: picked
+
+
+def _no_unit_listed_check():
+    from assistant import route
+
+    route.unit_named = lambda question, duties: ""
+
+
+def _no_multi_part_check():
+    from assistant import route
+
+    route.parts_of = lambda question: []
+
+
+MUTATIONS = {
+    "swap-target-baseline": _swap_target_and_baseline,
+    "duty-note-of-top-hit": _duty_note_of_top_hit,
+    "place-without-plan-searches-all": _place_without_plan_searches_all,
+    "ignore-asked-year": _ignore_asked_year,
+    "no-indicator-identity": _no_indicator_identity,
+    "no-topic-presence": _no_topic_presence,
+    "no-unit-listed-check": _no_unit_listed_check,
+    "no-multi-part-check": _no_multi_part_check,
+}
+
+
+def gate_failures(overall: dict, gate: dict) -> list[str]:
+    checks = [("wrong_rate", overall["wrong_rate"] > gate["wrong_rate_max"], gate["wrong_rate_max"]),
+              ("accuracy", overall["accuracy"] < gate["accuracy"], gate["accuracy"]),
+              ("hit@5", overall["hit"][5] < gate["hit@5"], gate["hit@5"]),
+              ("abstention", overall["abstention"] < gate["abstention"], gate["abstention"]),
+              ("false_refusals", overall["false_refusals"] > gate["false_refusals_max"], gate["false_refusals_max"])]
+    return [f"{name} {overall['hit'][5] if name == 'hit@5' else overall[name]:.3f} vs {limit}"
+            for name, failed, limit in checks if failed]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("names", nargs="*", help=f"mutations to run (default: all): {', '.join(MUTATIONS)}")
+    ap.add_argument("--index", default=str(HERE.parent / "index" / "eval"))
+    args = ap.parse_args()
+    unknown = [n for n in args.names if n not in MUTATIONS]
+    if unknown:
+        ap.error(f"unknown mutation {unknown[0]!r}; choose from {', '.join(MUTATIONS)}")
+    import multiprocessing as mp
+
+    gate = json.loads((HERE / "thresholds.json").read_text(encoding="utf-8"))
+    for name in args.names or MUTATIONS:
+        with mp.get_context("spawn").Pool(1) as pool:  # a fresh process per mutation: patches never leak
+            overall = pool.apply(_run, (name, args.index))
+        failed = gate_failures(overall, gate)
+        figures = "  ".join(f"{k} {overall[k]:.3f}" for k in ("wrong_rate", "accuracy", "abstention", "false_refusals"))
+        print(f"{name:34} {figures}  hit@5 {overall['hit'][5]:.3f}  ->",
+              ("gate FAILS: " + "; ".join(failed)) if failed else "gate passes (the eval does not see this rule)")
+
+
+def _run(name: str, index: str) -> dict:
+    from assistant import Assistant
+    from eval.runner import evaluate
+
+    MUTATIONS[name]()
+    return evaluate(Assistant.load(index), HERE / "questions")["full"]["overall"]
+
+
+if __name__ == "__main__":
+    main()
