@@ -19,7 +19,7 @@ TARGET_CUES = re.compile(r"多少|目标|达到|指标|比例|比重|[率数]|�
 DUTY_CUES = re.compile(r"谁|牵头|负责|部门|单位|参与|配合|who|lead|responsib|department|agenc", re.I)
 DUTY_TEXT = re.compile(r"牵头|责任单位|负责|参与部门|配合")
 ASKS_FIGURE = re.compile(r"多少|几[个家所张人名项级岁年]|多大比例|百分之|how (many|much)|what (percentage|share|amount)", re.I)
-_UNIT_ASK = re.compile(r"(?:多少|几)(亿元|万元|元|张|名|家|所|项|级|岁|天)")  # not 个: any counter may answer it
+_UNIT_ASK = re.compile(r"(?:多少|几)(亿元|万元|元|张|名|家|所|项|级|岁|天|辆|台|套|支)")  # not 个: any counter may answer it
 _MONEY_ASK = re.compile(r"多少钱|(?:金额|投资|资金|经费|补助|补贴|奖励)(?:是|为|有|共)?多少|how much (money|funding)|"
                         r"\b(budget|investment|funding|amount)\b", re.I)
 
@@ -30,6 +30,11 @@ def asked_unit(question: str) -> str:
         return "元"
     m = _UNIT_ASK.search(question)
     return m.group(1)[-1] if m else ""
+
+
+def gives_amount(text: str, unit: str) -> bool:
+    """The text states a number in the asked unit (1500张, 10.3亿元, 3万元)."""
+    return re.search(rf"(?:\d[\d.,，]*|[一二三四五六七八九十两百千]+)\s*[多余]?[万亿千百]?{unit}", text) is not None
 
 
 FIGURE = re.compile(r"\d|[一二三四五六七八九十两百千万]+[个家所张人名项级倍成]|[一二三四五六七八九十]+分之")
@@ -137,7 +142,7 @@ def compose(question: str, query: dict[str, float], passages: list[Passage]):
     if ASKS_FIGURE.search(question) and not any(FIGURE.search(x[4].text) for x in picked):
         return None  # asked for a figure, and the best sentences give none: the plans do not state it
     unit = asked_unit(question)
-    if unit and not any(re.search(rf"\d[\d.,，]*\s*[多余]?[万亿千百]?{unit}", x[4].text) for x in picked):
+    if unit and not any(gives_amount(x[4].text, unit) for x in picked):
         return None  # asked for an amount in 元 / 张 / 名 …, and no such amount is given
     picked.sort(key=lambda x: (x[3], x[4].start))
     return [(x[3], x[4]) for x in picked]

@@ -20,7 +20,10 @@ from .answer import (
     Citation,
     Passage,
     Sentence,
+    asked_unit,
     compose,
+    coverage,
+    gives_amount,
     is_english,
     query_weights,
 )
@@ -35,10 +38,13 @@ from .scope import Scope, plan_places, related, scope_of, unindexed_text
 from .search import fuse, normalise, resolve_plans, tokenize, top_k
 from .settings import MAX_QUESTION_CHARS, Settings
 from .store import load_files, read_manifest, search_params
-from .verify import absent_terms, asked_years, states_year, topic_terms, used
+from .verify import COLLOQUIAL, absent_terms, asked_years, states_measure, states_year, topic_terms, used
 
 YEAR_LEAD_CHARS = 160  # how far before a claim its year may be stated ("到2025年，" opening a paragraph)
 MIN_HEADING_COVER = 0.6  # share of the topic's weight a heading must hold to answer "哪一章讲X" by itself
+# units a plan writes beside the figure itself (a table's 岁, 人, 级 may sit in its unit column instead)
+COUNTED_UNITS = frozenset("元张辆台套支")
+MIN_NOTE_COVER = 0.5  # share of the topic's weight a duty note's own task must hold for the note to be quoted
 
 
 class QuestionError(ValueError):
@@ -71,6 +77,9 @@ class Assistant:
         self.targets: list[Target] = facts["targets"]
         self._indicators = IndicatorIndex(self.targets)
         self.duties: list[Duty] = facts["duties"]
+        self._duties_of: dict[str, list[Duty]] = {pid: [] for pid in self._plan}
+        for d in self.duties:
+            self._duties_of.setdefault(d.plan, []).append(d)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -196,7 +205,7 @@ class Assistant:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         q = self.check_question(question)
-        query = expand(q)
+        query = expand(route.unglue(q))
         scope = self.scope(query, plans)
         if not scope.plans and scope.missing:
             return replace(self._unindexed(q, scope), timings={"total_ms": (time.perf_counter() - t0) * 1000})
@@ -257,8 +266,13 @@ class Assistant:
             if absent:
                 return absent
         order = [p.id for p in self.plans if p.id in scoped]
-        return route.answer_targets(topic, kind, targets, order, titles, bool(plan_ids), self._sentence_of,
-                                    self.texts)
+        reply = route.answer_targets(topic, kind, targets, order, titles, bool(plan_ids), self._sentence_of,
+                                     self.texts)
+        unit = asked_unit(q)
+        if (reply and not reply.abstained and unit in COUNTED_UNITS
+                and not any(gives_amount(line, unit) for line in reply.lines)):
+            return None  # "多少张床位" is not answered by "建成2个病区": the passages decide, and may abstain
+        return reply
 
     def _duty(self, query: str, plan_ids: list[str], duties: list[Duty], titles: dict[str, str],
               titled: bool = False) -> route.Reply | None:
@@ -307,14 +321,37 @@ class Assistant:
         """Passage sentences whose passage (section path and chunk text) uses every topic word of the
         question: 湖田卫生院 is not answered by another 卫生院's sentence."""
         terms = topic_terms(self._place_free(query, plan_ids), route.DUTY_WORDS)
-        if not picked or not terms:
+        if not picked:
             return picked
+        weights = {t: w for t, w in query_weights(self._topic_tokens(query, plan_ids), self._df, self._docs).items()
+                   if t not in route.DUTY_WORDS and t not in COLLOQUIAL}
         keep = []
         for rank, sent in picked:
             c = self.chunks[hits[rank].row]
             where = _flat(SEP.join(c.section) + self.texts[c.plan][c.start:c.end])
+            note = next((d for d in self._duties_of.get(c.plan, ()) if sent.start <= d.start < sent.end), None)
+            if note:  # a duty note answers for its own task only, not for a neighbour task in the same chunk
+                start = route.task_start(note, self._by_plan, route.note_span(note, self._by_plan))
+                where = _flat(SEP.join(note.section) + self.texts[c.plan][start:note.end])
+                if coverage(weights, where, "") < MIN_NOTE_COVER:  # 无偿献血 is named by a verb, not a noun
+                    continue
             if all(used(t, where) for t in terms):
                 keep.append((rank, sent))
+        return keep
+
+    def _amount_named(self, q: str, query: str, picked, hits, plan_ids: list[str]):
+        """An amount answers only if its own sentence, the one before it or its section names what the
+        amount is for (每个村卫生室每年补助1万元 does not answer 社区卫生服务站); with several questions in
+        one, the one that asks the amount."""
+        asks = next((part for part in re.split(r"[？?；;]", query) if asked_unit(part)), query)
+        terms = topic_terms(self._place_free(asks, plan_ids), route.DUTY_WORDS)
+        keep = []
+        for rank, s in picked:
+            c = self.chunks[hits[rank].row]
+            before = [t for t, a, b in sentences(c) if b <= s.start]
+            where = _flat(SEP.join(c.section) + (before[-1] if before else "") + s.text)
+            if all(used(t, where) for t in terms):
+                keep.append((rank, s))
         return keep
 
     def _context(self, plan: str, start: int, end: int) -> str:
@@ -353,11 +390,14 @@ class Assistant:
 
     def _sentence_of(self, t: Target) -> tuple[str, int, int]:
         """The whole plan sentence around a prose target, as clean text and raw offsets."""
+        number = next(iter(re.findall(r"\d+(?:\.\d+)?", t.value)), "")
         for c in self._by_plan.get(t.plan, ()):
             if c.kind == "para" and c.start <= t.start < c.end:
-                for s, a, b in sentences(c):
-                    if a <= t.start < b:
-                        return s, a, max(b, t.end)
+                spans = [(s, a, b) for s, a, b in sentences(c) if a < t.end and t.start < b]
+                # the sentence that gives the figure ("…全覆盖；全区妇女常见病筛查率超过85%。": the second)
+                said = [x for x in spans if number in _flat(x[0]) and _flat(t.indicator)[-3:] in _flat(x[0])]
+                if said or spans:
+                    return (said or spans)[0]
         return " ".join(self.texts[t.plan][t.start:t.end].split()), t.start, t.end
 
     def _span_citation(self, n: int, span: route.Span) -> Citation:
@@ -442,11 +482,18 @@ class Assistant:
         picked = self._with_years(picked, hits, years)
         if not route.LOCATE_Q.search(query):  # "在哪一条讲X" is answered by where, paraphrase allowed
             picked = self._on_topic(picked, hits, query, plan_ids)
+        if picked and route.classify(query) in ("target", "compare"):  # the figure must be the asked measure's
+            picked = [(rank, s) for rank, s in picked if states_measure(self._place_free(query, plan_ids), s.text)]
+        if picked and asked_unit(q):
+            picked = self._amount_named(q, query, picked, hits, plan_ids)
         multi = len({self.chunks[h.row].plan for h in hits}) > 1
         english = is_english(q)
         if not picked:
             nearby = tuple(self.citation(i + 1, self.chunks[h.row]) for i, h in enumerate(hits))
             return Answer(q, ABSTAIN_TEXT_EN if english else ABSTAIN_TEXT, True, (), nearby, tuple(plan_ids))
+        said = _flat("".join(s.text for _, s in picked))
+        unstated = [p for p in route.parts_of(query)
+                    if not all(used(t, said) for t in topic_terms(self._place_free(p, plan_ids), route.DUTY_WORDS))]
         marks: dict[int, list] = {}
         for rank, s in picked:
             marks.setdefault(rank, []).append((s.start, s.end))
@@ -456,9 +503,11 @@ class Assistant:
             prefix = f"《{passages[rank].plan_title}》：" if multi else ""
             lines.append(f"{prefix}{s.text}[{rank + 1}]")
         lines = _located(q, lines, citations[picked[0][0]])
+        if unstated:  # "A和B分别是多少": a part no answer sentence names is said to be not stated
+            lines = [route.unstated_line(unstated), *lines]
         title = None if multi else passages[picked[0][0]].plan_title
         text = _answer_text(english, title, lines, [citations[r] for r in sorted({rank for rank, _ in picked})])
-        return Answer(q, text, False, citations, (), tuple(plan_ids))
+        return Answer(q, text, bool(unstated), citations, (), tuple(plan_ids))
 
 
 def _located(question: str, lines: list[str], cited: Citation) -> list[str]:

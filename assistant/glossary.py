@@ -10,6 +10,7 @@ import re
 EN_ZH: tuple[tuple[str, str], ...] = (
     (r"registered nurses?|nurses?", "注册护士"),
     (r"general practitioners?|gps?\b|family doctors?", "全科医生"),
+    (r"specialists?( doctors?)?|specialist physicians?", "专科医生"),
     (r"licensed (assistant )?physicians?|physicians?|doctors?", "执业（助理）医师"),
     (r"tcm|traditional chinese medicine|chinese medicine", "中医药"),
     (r"pharmacists?", "药师"),

