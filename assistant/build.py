@@ -86,7 +86,8 @@ def write_documents(settings: Settings, docs: list[Document], encoder: Encoder, 
     tokens = [tokenize(c.search_text(titles[c.plan])) for c in chunks]
     manifest = Manifest(FORMAT_VERSION, encoder.name, encoder.dim, settings.chunking.as_dict(),
                         tuple(d.plan for d in docs))
-    facts = {"targets": [t for d in docs for t in d.targets], "duties": [x for d in docs for x in d.duties]}
+    facts = {"targets": [t for d in docs for t in d.targets], "duties": [x for d in docs for x in d.duties],
+             "outline": [e for d in docs for e in d.outline]}
     save_index(index_dir, manifest, {d.plan.id: d.text for d in docs}, chunks, vectors, tokens, facts)
     return {"embed_s": t1 - t0, "index_s": time.perf_counter() - t1, "plans": len(docs),
             "chunks": len(chunks), "embedded": len(todo)}

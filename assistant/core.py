@@ -32,7 +32,7 @@ from .embed import EmbedderError, Encoder, load_encoder
 from .facts import Duty, IndicatorIndex, Target
 from .glossary import expand
 from .meta import Plan
-from .parse import SEP
+from .parse import SEP, TOC_WORDS, OutlineEntry
 from .places import find_places
 from .scope import Scope, plan_places, related, scope_of, unindexed_text
 from .search import fuse, normalise, resolve_plans, tokenize, top_k
@@ -80,6 +80,9 @@ class Assistant:
         self._duties_of: dict[str, list[Duty]] = {pid: [] for pid in self._plan}
         for d in self.duties:
             self._duties_of.setdefault(d.plan, []).append(d)
+        self._outline: dict[str, list[OutlineEntry]] = {}
+        for e in facts.get("outline", ()):
+            self._outline.setdefault(e.plan, []).append(e)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -285,15 +288,22 @@ class Assistant:
                                  self._place_free(about, plan_ids), titled)
 
     def _by_heading(self, query: str, plan_ids: list[str]) -> route.Reply | None:
-        """"哪一章/哪一节讲X" answered from the outline: the section whose own heading covers the topic
-        (the body section, not its 目录 line), quoted from its opening."""
+        """"哪一章/哪一节讲X" answered from the outline: the section whose own heading covers the topic,
+        quoted from its opening in the body; only a section the body lacks (a file with the 目录 and part
+        of the body) is answered from its 目录 line, with the chapter path the 目录 gives."""
         about = route.LOCATE_Q.sub(" ", query)  # "哪一节", "在哪里讲" say what is asked, not the topic
         weights = query_weights(self._topic_tokens(about, plan_ids), self._df, self._docs)
+        titles = [_flat(self._plan[p].title) for p in plan_ids or self._plan]  # "卫生健康规划里" names the plan
+        weights = {t: w for t, w in weights.items() if not all(_flat(t) in title for title in titles)}
         total = sum(weights.values())
         if not total:
             return None
-        best, best_rank = None, (MIN_HEADING_COVER, 0)
+        best, best_rank, entry = None, (MIN_HEADING_COVER, 0, 0), None
         for pid in plan_ids or self._plan:
+            for e in self._outline.get(pid, ()):  # a body heading of equal cover outranks its 目录 line
+                cover = sum(w for t, w in weights.items() if _flat(t) in _flat(e.title)) / total
+                if (cover, 0, 0) > best_rank:
+                    best, best_rank, entry = None, (cover, 0, 0), e
             size: dict[tuple, int] = {}
             first: dict[tuple, Chunk] = {}
             for c in self._by_plan[pid]:
@@ -304,8 +314,12 @@ class Assistant:
             for section, c in first.items():
                 head = _flat(section[-1])
                 cover = sum(w for t, w in weights.items() if _flat(t) in head) / total
-                if (cover, size[section]) > best_rank:
-                    best, best_rank, where = c, (cover, size[section]), section
+                if (cover, 1, size[section]) > best_rank:
+                    best, best_rank, where, entry = c, (cover, 1, size[section]), section, None
+        if entry is not None:
+            line = f"所在部分：《{self._plan[entry.plan].title}》{SEP.join(entry.path)}（据规划目录）[1]"
+            span = route.Span(entry.plan, entry.start, entry.end, (entry.start, entry.end), (TOC_WORDS[0],))
+            return route.Reply("locate", (line,), (span,))
         if best is None:
             return None
         title = self._plan[best.plan].title
@@ -403,7 +417,8 @@ class Assistant:
     def _span_citation(self, n: int, span: route.Span) -> Citation:
         plan = self._plan[span.plan]
         home = next((c for c in self._by_plan.get(span.plan, ()) if c.start <= span.mark[0] < c.end), None)
-        return Citation(n, plan.doc, plan.id, plan.title, SEP.join(home.section) if home else "",
+        section = SEP.join(span.section) if span.section else SEP.join(home.section) if home else ""
+        return Citation(n, plan.doc, plan.id, plan.title, section,
                         self.texts[span.plan][span.start:span.end], span.start, span.end, home.id if home else "",
                         (span.mark,))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from .chunking import Chunk, ChunkSettings, chunk_blocks
 from .facts import Duty, Target, extract_duties, extract_targets
 from .meta import Plan, override, plan_metadata
-from .parse import parse_blocks
+from .parse import OutlineEntry, parse_blocks, parse_outline
 
 TEXT_SUFFIXES = (".txt", ".md")
 SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf")
@@ -28,6 +28,7 @@ class Document:
     chunks: tuple[Chunk, ...]
     targets: tuple[Target, ...] = ()
     duties: tuple[Duty, ...] = ()
+    outline: tuple[OutlineEntry, ...] = ()  # the plan's 目录, when it has one
 
 
 def decode(data: bytes, name: str) -> str:
@@ -139,11 +140,11 @@ def file_text(path: Path) -> str:
 
 
 def document_from_text(plan: Plan, text: str, settings: ChunkSettings) -> Document:
-    """Parse once; chunks for search, targets and duties for exact answers."""
+    """Parse once; chunks for search, targets and duties for exact answers, the 目录 for locating."""
     blocks = parse_blocks(text, plan.title)
     chunks = chunk_blocks(plan.id, blocks, settings)
     return Document(plan, text, tuple(chunks), tuple(extract_targets(plan.id, text, blocks)),
-                    tuple(extract_duties(plan.id, text, blocks)))
+                    tuple(extract_duties(plan.id, text, blocks)), tuple(parse_outline(text, plan.id)))
 
 
 def read_document(path: Path, settings: ChunkSettings, extra: dict | None = None) -> Document:

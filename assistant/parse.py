@@ -23,7 +23,7 @@ _TERMINAL = tuple("。！？；：”）)」》…!?;:")
 HEADING_STYLES: tuple[tuple[int, re.Pattern[str]], ...] = (
     (1, re.compile(rf"^第[{CN_NUM}\d]+[章篇]")),
     (2, re.compile(rf"^第[{CN_NUM}\d]+节")),
-    (3, re.compile(rf"^[{CN_NUM}]+[、．.](?!\d)")),
+    (3, re.compile(rf"^[{CN_NUM}]+[、．.](?!\d)(?![{CN_NUM}、]+[级类等档批])")),  # not "一、二级医院"
     (4, re.compile(rf"^[（(][{CN_NUM}]+[）)]")),
     (5, re.compile(r"^\d{1,2}(?:[.．、](?!\d)|\s+(?=[\u4e00-\u9fff]))")),
     (5, re.compile(r"^专栏\s*\d+(?:[—\-－]\d+)?")),
@@ -31,6 +31,16 @@ HEADING_STYLES: tuple[tuple[int, re.Pattern[str]], ...] = (
 )
 BOX = re.compile(r"^专栏\s*\d")
 _MAX_HEADING = 40
+
+# A 目录 (table of contents): its heading word, the unnumbered parts it may list, and how a page number
+# is written after an entry ("……12", "····12", a tab or spaces then "12").
+TOC_WORDS = ("目录", "目次")
+FRONT_WORDS = ("前言", "序言", "引言", "导言", "结语", "结束语")  # a part the next heading closes
+ANNEX_WORDS = ("附件", "附录", "附表")  # a part that holds everything after it, numbered or not
+_LEADER = re.compile(r"[.．·•…‥_\-─]{2,}[ \t\u3000]*(?:\d{1,3})?[ \t\u3000]*$")
+_PAGE = re.compile(r"[ \t\u3000]+\d{1,3}[ \t\u3000]*$")
+_NOT_A_TITLE = re.compile(r"[。；;！？!?]")
+TITLE_LEVEL, ANNEX_LEVEL, PART_LEVEL = -1, 0, 9  # the plan's title line; 附件; 前言 (closed by any heading)
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,19 @@ def numbering(title: str) -> str:
         if m:
             return re.sub(r"[\s.．、]", "", m.group())
     return title[:8]
+
+
+@dataclass(frozen=True)
+class OutlineEntry:
+    """One line of a plan's 目录: its level (0 for an unnumbered part such as 前言), title, the chapter
+    path down to it, and the raw offsets of the line, so a locate answer can cite the 目录 itself."""
+
+    plan: str
+    level: int
+    title: str
+    path: tuple[str, ...]
+    start: int
+    end: int
 
 
 @dataclass
@@ -224,6 +247,87 @@ def _table_blocks(rows, title: str, section: tuple[str, ...], caption_start: int
     return blocks
 
 
+def _toc_entry(ln: _Line) -> tuple[int, str, int, int, bool] | None:
+    """(level, title, start, end, paged) when a line reads as a 目录 entry: a heading title alone on its
+    line, or an unnumbered part (前言, 附件…), or any short title followed by a dot leader."""
+    raw = ln.raw.rstrip()
+    leader = _LEADER.search(raw)
+    page = None if leader else _PAGE.search(raw)
+    cut = leader or page
+    text, pos = clean_line(raw[: cut.start()] if cut else raw, ln.start)
+    text = text.strip().rstrip("：:")
+    if not text or len(text) > 50 or _NOT_A_TITLE.search(text) or not _CJK.search(text):
+        return None
+    head = heading_of(text)
+    if head and head[1] == text:
+        level = head[0]
+    elif text in FRONT_WORDS or text.startswith(ANNEX_WORDS) or (leader and len(text) <= _MAX_HEADING):
+        level = 0
+    else:
+        return None
+    return level, text, pos[0], pos[-1] + 1, bool(cut)
+
+
+def _toc(lines: list[_Line], i: int) -> tuple[list[tuple[int, str, int, int]], int] | None:
+    """The entries of a 目录 whose heading is line i, and the line where the body resumes: at the first
+    line that is no entry, at an entry met before (the body repeats the first heading), or — when the
+    目录 gives page numbers — at the first line without one."""
+    if lines[i].text.strip().rstrip("：:") not in TOC_WORDS:
+        return None
+    entries: list[tuple[int, str, int, int]] = []
+    seen: set[str] = set()
+    first_number, paged = None, False
+    j = i + 1
+    while j < len(lines):
+        if not lines[j].text:
+            j += 1
+            continue
+        entry = _toc_entry(lines[j])
+        if entry is None:
+            break
+        level, text, start, end, has_page = entry
+        number = (level, numbering(text)) if level else None
+        if text in seen or (number and number == first_number) or (paged and not has_page):
+            break
+        if not entries:
+            paged = has_page
+        first_number = first_number or number
+        seen.add(text)
+        entries.append((level, text, start, end))
+        j += 1
+    return (entries, j) if entries else None
+
+
+def _outline(entries: list[tuple[int, str, int, int]], plan: str) -> list[OutlineEntry]:
+    """Chapter paths from the entries' levels, nesting as the body does (a skipped level is no gap);
+    an unnumbered part stands alone."""
+    stack: list[tuple[int, str]] = []
+    out = []
+    for level, text, start, end in entries:
+        while stack and (level == 0 or stack[-1][0] >= level):
+            stack.pop()
+        path = (*(t for _, t in stack), text)
+        if level:
+            stack.append((level, text))
+        out.append(OutlineEntry(plan, level, text, path, start, end))
+    return out
+
+
+def parse_outline(raw: str, plan: str = "") -> list[OutlineEntry]:
+    """Every 目录 entry of a plan, in order, with its chapter path (empty when the plan has no 目录)."""
+    lines = _lines(raw)
+    out: list[OutlineEntry] = []
+    i = 0
+    while i < len(lines):
+        toc = _toc(lines, i) if lines[i].text else None
+        if toc:
+            out.extend(_outline(toc[0], plan))
+            i = toc[1]
+        else:
+            i += 1
+    return out
+
+
 def parse_blocks(raw: str, title: str = "") -> list[Block]:
     """Split a plan into paragraph and table-row blocks, each with its section path."""
     lines = _lines(raw)
@@ -252,6 +356,11 @@ def parse_blocks(raw: str, title: str = "") -> list[Block]:
         if not ln.text:
             i += 1
             continue
+        toc = _toc(lines, i)
+        if toc:  # a 目录 is the plan's outline (parse_outline), neither headings nor prose
+            flush()
+            i, prev_text = toc[1], ""
+            continue
         table = _cell_table(lines, i) or _line_table(lines, i)
         if table:
             flush()
@@ -264,19 +373,22 @@ def parse_blocks(raw: str, title: str = "") -> list[Block]:
         head = heading_of(ln.text, ln.raw)
         is_md = bool(_MD_HEADING.match(ln.raw))
         if head is None and is_md and len(ln.text) <= _MAX_HEADING:
-            head = (0, ln.text) if title and ln.text.replace(" ", "") == title else (4, ln.text)
+            head = (TITLE_LEVEL, ln.text) if title and ln.text.replace(" ", "") == title else (4, ln.text)
         if head is None and title and ln.text == title:
-            head = (0, ln.text)
+            head = (TITLE_LEVEL, ln.text)
+        if head is None and ln.text.rstrip("：:") in (*FRONT_WORDS, *ANNEX_WORDS):
+            name = ln.text.rstrip("：:")
+            head = (ANNEX_LEVEL if name in ANNEX_WORDS else PART_LEVEL, name)
         if head:
             flush()
             level, name = head
-            while stack and stack[-1][0] >= level:
+            while stack and (level == PART_LEVEL or stack[-1][0] >= level):
                 stack.pop()
-            if level > 0:
+            if level > TITLE_LEVEL:
                 stack.append((level, name))
             if ln.text.rstrip("。") != name:
                 para.append(ln)
-            elif level > 0:  # a bare heading opens its first paragraph, so quotes show where they are
+            elif level > TITLE_LEVEL:  # a bare heading opens its first paragraph, so quotes show where they are
                 para.append(_Line(ln.raw, ln.start, ln.text + "\n", array("i", [*ln.pos, ln.pos[-1]]), True))
         elif para and not para[-1].text.endswith(_TERMINAL):
             para.append(ln)

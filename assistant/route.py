@@ -27,8 +27,8 @@ COMPARE_Q = re.compile(r"各地|各区|分别|对比|比较|相比|哪个(区|�
                        r"compare|comparison|each (plan|district|city)|both plans|across", re.I)
 
 
-LOCATE_Q = re.compile(r"哪[一两几]?(章|节|部分|条|项|篇|段|个?专栏)|哪个(专栏|章节|部分|任务|条目|标题|小节)|"
-                      r"在哪(里|儿)?(讲|提|说|写|规定|部署)|(出现|列|写|放)在哪|"
+_WHICH_PART = r"哪[一两几]?(章|节|部分|条|项|篇|段|个?专栏)|哪个(专栏|章节|部分|任务|条目|标题|小节)"
+LOCATE_Q = re.compile(rf"{_WHICH_PART}|在哪(里|儿)?(讲|提|说|写|规定|部署)|(出现|列|写|放)在(?:{_WHICH_PART}|哪(?:里|儿)?)|"
                       r"which (section|chapter|part|task|heading|box|item)|where in", re.I)
 
 
@@ -40,6 +40,7 @@ class Span:
     start: int
     end: int
     mark: tuple[int, int]
+    section: tuple[str, ...] = ()  # where the span is, when it is outside every chunk (a 目录 line)
 
 
 META_Q = re.compile(r"文号|(?<!老)字号|发文机关|印发(日期|时间)|发布(日期|时间)|"

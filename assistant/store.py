@@ -2,7 +2,8 @@
 
 Layout: ``manifest.json`` (format version, embedder, dimension, chunking, plans), ``plans/<id>.txt``
 (the exact text that citation offsets refer to), ``chunks.jsonl``, ``vectors.faiss``, ``bm25/``,
-``terms.json`` (document frequencies), ``targets.jsonl`` and ``duties.jsonl``. Nothing is pickled.
+``terms.json`` (document frequencies), ``targets.jsonl``, ``duties.jsonl`` and ``outline.jsonl`` (the
+plans' 目录 entries). Nothing is pickled.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import numpy as np
 from .chunking import Chunk
 from .facts import Duty, Target
 from .meta import Plan
+from .parse import OutlineEntry
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: outline.jsonl
 MANIFEST = "manifest.json"
 # Exact search stays under ~20 ms up to 100k vectors (docs/bench); above that an IVF index with
 # NPROBE lists keeps recall@10 ≈ 0.99 at a fraction of the time (measured at 200k in docs/bench).
@@ -214,10 +216,10 @@ def load_files(index_dir: Path, manifest: Manifest):
 
 
 def load_facts(index_dir: Path) -> dict[str, list]:
-    """Target and duty records of an index (no model needed: for listing and export)."""
+    """Target, duty and 目录 records of an index (no model needed: for listing and export)."""
     return {name: [cls(**_tuples(json.loads(line))) for line in
                    (Path(index_dir) / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if line]
-            for name, cls in (("targets", Target), ("duties", Duty))}
+            for name, cls in (("targets", Target), ("duties", Duty), ("outline", OutlineEntry))}
 
 
 def _tuples(d: dict) -> dict:

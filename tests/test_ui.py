@@ -225,7 +225,7 @@ def test_duty_tables_by_unit_and_task():
 @pytest.mark.slow
 def test_plans_table_counts_chunks(assistant):
     rows = plans_table(assistant.plans, assistant.chunks)
-    assert len(rows) == len(assistant.plans) == 11
+    assert len(rows) == len(assistant.plans) == 12
     assert sum(r[8] for r in rows) == len(assistant.chunks) and all(r[8] > 0 for r in rows)
 
 
