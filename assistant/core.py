@@ -16,6 +16,7 @@ from . import route
 from .answer import (
     ABSTAIN_TEXT,
     ABSTAIN_TEXT_EN,
+    FIGURE,
     Answer,
     Citation,
     Passage,
@@ -29,7 +30,7 @@ from .answer import (
 )
 from .chunking import Chunk, sentences
 from .embed import EmbedderError, Encoder, load_encoder
-from .facts import Duty, IndicatorIndex, Target
+from .facts import BACKGROUND, Duty, IndicatorIndex, Target
 from .glossary import expand
 from .meta import Plan
 from .parse import SEP, TOC_WORDS, OutlineEntry
@@ -38,7 +39,16 @@ from .scope import Scope, plan_places, related, scope_of, unindexed_text
 from .search import fuse, normalise, resolve_plans, tokenize, top_k
 from .settings import MAX_QUESTION_CHARS, Settings
 from .store import load_files, read_manifest, search_params
-from .verify import COLLOQUIAL, absent_terms, asked_years, states_measure, states_year, topic_terms, used
+from .verify import (
+    COLLOQUIAL,
+    absent_terms,
+    asked_years,
+    plan_end_year,
+    states_measure,
+    states_year,
+    topic_terms,
+    used,
+)
 
 YEAR_LEAD_CHARS = 160  # how far before a claim its year may be stated ("到2025年，" opening a paragraph)
 MIN_HEADING_COVER = 0.6  # share of the topic's weight a heading must hold to answer "哪一章讲X" by itself
@@ -230,7 +240,8 @@ class Assistant:
             if missing:
                 reply = route.Reply(kind, (f"所选规划中未出现“{'”“'.join(missing[:3])}”的相关表述。",), (),
                                     abstained=True)
-        years = asked_years(topic) if kind != "meta" else ()
+        ends = {plan_end_year(self._plan[p].title) for p in plan_ids}
+        years = asked_years(topic, ends.pop() if len(ends) == 1 else None) if kind != "meta" else ()
         if reply and years and reply.kind in ("target", "compare") and not reply.abstained:
             reply = self._years_stated(reply, years)
         timings["route_ms"] = (time.perf_counter() - t) * 1000
@@ -378,7 +389,7 @@ class Assistant:
     def _years_stated(self, reply: route.Reply, years: tuple[int, ...]) -> route.Reply:
         """Keep the lines whose cited text states an asked year; if some asked year is stated nowhere,
         say so (and show what the plan does state, marked as not the answer)."""
-        carried = [{y for y in years if states_year(line + self._context(sp.plan, sp.start, sp.mark[1]), y)}
+        carried = [{y for y in years if self._of_year(sp.plan, line, sp.start, sp.mark[1], y)}
                    for line, sp in zip(reply.lines, reply.spans)]
         keep = [i for i, c in enumerate(carried) if c]
         unmet = [y for y in years if not any(y in c for c in carried)]
@@ -391,16 +402,31 @@ class Assistant:
         spans = tuple(reply.spans[i] for i in keep) if keep else reply.spans
         return route.Reply(reply.kind, (note, *_renumber(lines)), spans, abstained=True)
 
-    def _with_years(self, picked, hits, years: tuple[int, ...]):
-        """Passage sentences that state an asked year (in the sentence, its section or lead-in)."""
+    def _with_years(self, picked, hits, years: tuple[int, ...], own_period: bool = True):
+        """Passage sentences that state an asked year (in the sentence, its section or lead-in); with
+        ``own_period``, also a figure of the plan's own period (see ``_of_year``)."""
         if not years or not picked:
             return picked
         out = []
         for rank, sent in picked:
             c = self.chunks[hits[rank].row]
-            if any(states_year(sent.text + self._context(c.plan, sent.start, sent.end), y) for y in years):
+            if any(self._of_year(c.plan, sent.text, sent.start, sent.end, y, own_period) for y in years):
                 out.append((rank, sent))
         return out
+
+    def _of_year(self, plan: str, said: str, start: int, end: int, year: int, own_period: bool = True) -> bool:
+        """A claim is of the asked year if it or its lead-in states that year, or if the year is the end of
+        the plan's own period (十四五 → 2025) and the claim gives a figure and no other year, outside a
+        review section: a 十四五 plan's "争创5个专科" is its 2025 aim."""
+        if states_year(said + self._context(plan, start, end), year):
+            return True
+        if not own_period:
+            return False
+        home = next((c for c in self._by_plan.get(plan, ()) if c.start <= start < c.end), None)
+        section = SEP.join(home.section) if home else ""
+        own = re.sub(r"\[\d+\]", "", said)
+        return (plan_end_year(self._plan[plan].title) == year and not asked_years(own) and bool(FIGURE.search(own))
+                and not BACKGROUND.search(section))
 
     def _sentence_of(self, t: Target) -> tuple[str, int, int]:
         """The whole plan sentence around a prose target, as clean text and raw offsets."""
@@ -458,7 +484,9 @@ class Assistant:
         lines = list(reply.lines)
         if reply.kind in ("target", "compare", "duty"):
             picked, _ = self._pick_sentences(q, query, hits, plan_ids)
-            picked = self._with_years(picked, hits, years)
+            picked = self._with_years(picked, hits, years, not is_english(q))
+            if picked and reply.kind != "duty":  # a sentence beside the records gives the same measure
+                picked = [(r, s) for r, s in picked if states_measure(self._place_free(query, plan_ids), s.text)]
             for rank, s in (picked or [])[: 1 if reply.kind == "duty" else None]:
                 n = number_of_hit.get(rank)
                 cited = any(x.highlights and x.highlights[0][0] <= s.start < x.highlights[0][1] for x in citations)
@@ -494,7 +522,7 @@ class Assistant:
 
     def _from_passages(self, q: str, query: str, hits, plan_ids, years=()) -> Answer:
         picked, passages = self._pick_sentences(q, query, hits, plan_ids)
-        picked = self._with_years(picked, hits, years)
+        picked = self._with_years(picked, hits, years, not is_english(q))  # English: no measure check to lean on
         if not route.LOCATE_Q.search(query):  # "在哪一条讲X" is answered by where, paraphrase allowed
             picked = self._on_topic(picked, hits, query, plan_ids)
         if picked and route.classify(query) in ("target", "compare"):  # the figure must be the asked measure's

@@ -196,7 +196,7 @@ def _table_targets(plan_id: str, raw: str, blocks: list[Block]) -> list[Target]:
 
 # ---------------------------------------------------------------- prose and 专栏
 
-_BACKGROUND = re.compile(r"背景|回顾|成效|成绩|成就|现状|(?:发展|规划|现实|工作)基础|形势|机遇|挑战|主要问题")
+BACKGROUND = re.compile(r"背景|回顾|成效|成绩|成就|现状|(?:发展|规划|现实|工作)基础|形势|机遇|挑战|主要问题")
 _CN = "一二三四五六七八九"
 _NUM = r"\d+(?:\.\d+)?"
 _RANGE = rf"{_NUM}[%‰]?(?:[—\-－~～至]{_NUM})?"
@@ -313,7 +313,7 @@ def _count(clause: str, verb: str = "") -> tuple[str, list[tuple[str, str]]] | N
 def _prose_targets(plan_id: str, raw: str, blocks: list[Block], base_year: int) -> list[Target]:
     out: list[Target] = []
     for b in blocks:
-        if b.kind != "para" or not b.pos or any(_BACKGROUND.search(s) for s in b.section):
+        if b.kind != "para" or not b.pos or any(BACKGROUND.search(s) for s in b.section):
             continue
         source = "box" if b.section and BOX.match(b.section[-1]) else "prose"
         text, marks, label, lo = b.text, "", "", 0

@@ -18,6 +18,7 @@ from .places import find_places
 from .search import normalise
 
 _YEAR = re.compile(r"(?<!\d)(20[0-5]\d)(?!\d)")
+_PLAN_NAME = re.compile(r"[“\"]?十[一二三四五六]五[”\"]?(?:[\u4e00-\u9fff]{0,8}?(?:规划|方案|纲要))")
 _RANGE = re.compile(r"(?<!\d)20\d{2}\s*(?:年)?\s*[—–\-~～至到]+\s*20\d{2}(?!\d)")
 # five-year periods: the year they end in ("十四五末", "十四五期间" → 2025)
 PERIODS = {"十二五": 2015, "十三五": 2020, "十四五": 2025, "十五五": 2030}
@@ -29,14 +30,26 @@ SCOPE_WORDS = frozenset(
 )
 
 
-def asked_years(question: str) -> tuple[int, ...]:
+def asked_years(question: str, own_period: int | None = None) -> tuple[int, ...]:
     """Years the question asks about, in order: explicit years (not a plan's "2021—2025年" span) and
-    five-year periods by their end year."""
+    five-year periods by their end year. A period that names the plan itself ("卫生健康十四五规划" when the
+    plans asked about are 十四五 plans, ``own_period`` 2025) asks for no year."""
     q = normalise(question)
     q = _RANGE.sub(" ", q)
+    q = _PLAN_NAME.sub(lambda m: " " if any(w in m.group() and end == own_period for w, end in PERIODS.items())
+                       else m.group(), q)
     found = [int(y) for y in _YEAR.findall(q)]
     found += [end for word, end in PERIODS.items() if word in q]
     return tuple(dict.fromkeys(found))
+
+
+def plan_end_year(title: str) -> int | None:
+    """The year a plan's own period ends in: 十四五 → 2025, （2021—2025年） → 2025."""
+    t = normalise(title)
+    m = re.search(r"20\d{2}\s*年?\s*[—–\-~～至到]+\s*(20\d{2})", t)
+    if m:
+        return int(m.group(1))
+    return next((end for word, end in PERIODS.items() if word in t), None)
 
 
 def states_year(text: str, year: int) -> bool:
@@ -194,6 +207,7 @@ def used(term: str, text: str) -> bool:
 
 # the end of a measured noun: "每千人口注册护士数", "产前筛查率", "人均预期寿命" (not 数值, 数量, 数据)
 _MEASURE_END = re.compile(r"(?:率|比例|比重|占比|寿命|水平|数)(?![值量据字])")
+_BRACKETED = re.compile(r"[（(][^（）()]{0,8}[）)]")
 _SHARE = ("比例", "比重", "占比")  # "达到标准的比例": the plan names the share its own way; not checked
 _CLAUSE = re.compile(r"[，,；;。：:]")  # not 、: "A筛查率、B覆盖率达到85%" gives one figure to both
 _FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}年)\d|[一二三四五六七八九十百]+(?:个百分点|岁|人|张|名|家|所)")
@@ -203,7 +217,7 @@ MIN_MEASURE_END = 3  # characters of the asked measure a sentence must end a mea
 def asked_measures(question: str) -> list[str]:
     """The measured nouns a figure question asks about (runs ending in 率/数/寿命 …), without slot words
     such as 基数 or 人数 and without shares (比例), which plans phrase freely."""
-    q = normalise(question)
+    q = _BRACKETED.sub("", normalise(question))  # 药师（药士）数 → 药师数
     for word, plan_words in SYNONYMS.items():  # 抽烟率 is asked, 吸烟率 is written
         q = q.replace(word, plan_words[0])
     runs = [run[:m.end()] for run in re.findall(r"[\u4e00-\u9fff]+", q) for m in _MEASURE_END.finditer(run)]
@@ -214,8 +228,9 @@ def names_measure(question: str, indicator: str) -> bool:
     """The indicator ends like a measure the question asks about (at least its last three characters), or
     the question names no measure."""
     measures = asked_measures(question)
-    name = re.sub(r"[\s（）()]", "", normalise(indicator))
-    return not measures or any(m[-min(MIN_MEASURE_END, len(m)):] in name for m in measures)
+    n = re.sub(r"\s", "", normalise(indicator))
+    names = (_BRACKETED.sub("", n), re.sub(r"[（）()]", "", n))  # 药师（士）数 as 药师数 and as 药师士数
+    return not measures or any(m[-min(MIN_MEASURE_END, len(m)):] in name for m in measures for name in names)
 
 
 def states_measure(question: str, sentence: str) -> bool:
@@ -226,7 +241,7 @@ def states_measure(question: str, sentence: str) -> bool:
     measures = asked_measures(question)
     if not measures:
         return True
-    text = re.sub(r"\s", "", normalise(sentence))
+    text = _BRACKETED.sub("", re.sub(r"\s", "", normalise(sentence)))
     cells = re.split(r"[;；]", text)
     if len(cells) >= 3:  # a table row as the index writes it: "指标 X；单位 人；2020年 3.1；2025年 4.5"
         named_parts = [(c, text.find(c)) for c in cells] if _FIGURE.search(text) else []
