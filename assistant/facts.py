@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .columns import MARKS, YEAR, columns, split_unit
 from .parse import BOX, Block
 from .units import (
     FREE_LEAD,
@@ -54,6 +55,8 @@ class Target:
     end: int = 0
     table_start: int = 0  # table records: where the table's caption/header begins, for a self-contained quote
     achieved: str = ""  # review tables ("2020年目标 | 2020年完成"): what was achieved in the target year
+    status: str = ""  # review tables: the 完成情况 cell (完成 / 未完成)
+    past: bool = False  # from a review table: an earlier plan's target, never the plan's own
 
 
 @dataclass(frozen=True)
@@ -72,57 +75,13 @@ class Duty:
 
 # ---------------------------------------------------------------- tables
 
-MARKS = "*＊★☆▲△※#＃"
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?\s*(底|末)?")
-_BASE_WORDS = re.compile(r"基期|现状|基数|基线|现值|基准|实际")
-_GOAL_WORDS = re.compile(r"目标|预期值|规划值|期末")
-_DONE_WORDS = re.compile(r"完成(?!情况)|实现值|达成")  # achieved in a year; "实际" stays a baseline word
 _DEBRIS = re.compile(r"\[bookmark:[^\]]*\]|\*\*|\\(?=[\[\]*#_])")
 _GAP = r"(?:\s|\*\*|\[bookmark:[^\]]*\]|\\)*"
 
 
 def _year(text: str) -> str:
-    m = _YEAR.search(text)
+    m = YEAR.search(text)
     return f"{m.group(1)}年{m.group(2) or ''}" if m else ""
-
-
-def _columns(header: tuple[str, ...]) -> dict | None:
-    """Find the columns of an indicator table from its header; None when it has no target column."""
-    cols: dict = {"targets": []}
-    years: list[tuple[int, str, int]] = []
-    for i, h in enumerate(header):
-        h = h.replace(" ", "")
-        if re.search(r"性质|属性|类型", h):
-            cols.setdefault("nature", i)
-        elif re.search(r"序号|编号", h):
-            cols.setdefault("row", i)
-        elif re.search(r"领域|类别|分类|维度|方面", h):
-            cols.setdefault("domain", i)
-        elif h.startswith(("单位", "计量单位")):
-            cols.setdefault("unit", i)
-        elif _YEAR.search(h) or _BASE_WORDS.search(h) or _GOAL_WORDS.search(h) or _DONE_WORDS.search(h):
-            m = _YEAR.search(h)
-            kind = ("done" if _DONE_WORDS.search(h) else "base" if _BASE_WORDS.search(h) else
-                    "goal" if _GOAL_WORDS.search(h) else "")
-            years.append((int(m.group(1)) if m else 0, kind, i))
-        elif re.search(r"指标|名称|项目|内容", h):
-            cols.setdefault("indicator", i)
-    goal_years = {y for y, kind, _ in years if kind != "done"}
-    cols["done"] = {y: i for y, kind, i in years if kind == "done" and y in goal_years}  # "2020年完成" beside "2020年目标"
-    years = [(y, "base" if kind == "done" else kind, i) for y, kind, i in years if not (kind == "done" and y in goal_years)]
-    has_base = any(kind == "base" for _, kind, _ in years)
-    earliest = min((y for y in years if not y[1]), default=None)  # "2020年 | 2025年": the first is the base
-    for entry in years:
-        if entry[1] == "base" or (not has_base and len(years) > 1 and entry == earliest):
-            cols.setdefault("baseline", entry[2])
-        else:
-            cols["targets"].append(entry[2])
-    if not cols["targets"]:
-        return None
-    if "indicator" not in cols:
-        used = {v for k, v in cols.items() if k not in ("targets", "done")} | set(cols["targets"]) | set(cols["done"].values())
-        cols["indicator"] = next((i for i in range(len(header)) if i not in used), None)
-    return cols if cols["indicator"] is not None else None
 
 
 def _join_lines(text: str) -> str:
@@ -152,13 +111,24 @@ def _raw_cells(raw: str, b: Block) -> list[str]:
     return out
 
 
-def _table_targets(plan_id: str, raw: str, blocks: list[Block]) -> list[Target]:
+def _past_table(b: Block, cols: dict, limit: int) -> bool:
+    """A review table: it records what was achieved (a 完成 column beside a 目标 column), or it sits
+    under a 回顾/成效 heading and every year in its header is at most the plan's base year."""
+    if cols["done"]:
+        return True
+    years = [int(m.group(1)) for h in b.header if (m := YEAR.search(h))]
+    return bool(limit and years and max(years) <= limit
+                and any(_BACKGROUND.search(s) for s in (*b.section, b.table)))
+
+
+def _table_targets(plan_id: str, raw: str, blocks: list[Block], limit: int = 0) -> list[Target]:
+    """One record per target column of every indicator-table row; ``limit`` is the plan's base year."""
     out: list[Target] = []
     last_domain: dict[tuple, str] = {}
     for b in blocks:
-        if b.kind != "row":
+        if b.kind != "row" or b.cut:
             continue
-        cols = _columns(b.header)
+        cols = columns(b.header)
         if not cols:
             continue
         cells = list(b.cells) + [""] * (len(b.header) - len(b.cells))
@@ -173,23 +143,26 @@ def _table_targets(plan_id: str, raw: str, blocks: list[Block]) -> list[Target]:
         last_domain[key] = domain
         indicator, serial = cell("indicator"), cell("row")
         marks = "".join(ch for ch in serial + indicator[:1] + indicator[-1:] if ch in MARKS)
+        indicator, bracket_unit = split_unit(indicator.strip(MARKS + " "))
         indicator = indicator.strip(MARKS + " ")
         number = re.search(r"\d+", serial)
         if not indicator:
             continue
+        past = _past_table(b, cols, limit)
         for t in cols["targets"]:
             value = rawc[t].strip() or cells[t].strip()
             if not value:
                 continue
             base_year = _year(b.header[cols["baseline"]]) if "baseline" in cols else ""
-            m = _YEAR.search(b.header[t])
+            m = YEAR.search(b.header[t])
             done = cols["done"].get(int(m.group(1))) if m else None
             out.append(Target(
-                plan_id, indicator, value, unit=cell("unit"), baseline=cell("baseline", rawc),
+                plan_id, indicator, value, unit=cell("unit") or bracket_unit, baseline=cell("baseline", rawc),
                 baseline_year=base_year, target_year=_year(b.header[t]), nature=cell("nature"), domain=domain,
                 table=b.table, row=int(number.group()) if number else b.row, marks=marks, source="table",
                 section=b.section, start=b.start, end=b.end, table_start=b.table_start,
                 achieved=(rawc[done].strip() or cells[done].strip()) if done is not None else "",
+                status=cell("status"), past=past,
             ))
     return out
 
@@ -373,8 +346,8 @@ def _prose_targets(plan_id: str, raw: str, blocks: list[Block], base_year: int) 
 
 def extract_targets(plan_id: str, raw: str, blocks: list[Block]) -> list[Target]:
     """Indicator targets from the plan's tables, then from its prose and 专栏 boxes (plan order)."""
-    table = _table_targets(plan_id, raw, blocks)
-    years = [int(t.baseline_year[:4]) for t in table if t.baseline_year[:4].isdigit()]
+    table = _table_targets(plan_id, raw, blocks, _period(raw))
+    years = [int(t.baseline_year[:4]) for t in table if t.baseline_year[:4].isdigit() and not t.past]
     base = min(years) if years else _period(raw)
     seen: set[tuple] = set()
     prose = []

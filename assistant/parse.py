@@ -10,6 +10,8 @@ import re
 from array import array
 from dataclasses import dataclass, field
 
+from .columns import MARKS, VALUE_KINDS, column_kind, is_header
+
 CN_NUM = "一二三四五六七八九十百零〇两"
 SEP = " › "
 
@@ -58,6 +60,7 @@ class Block:
     cells: tuple[str, ...] = ()
     row: int = 0
     table_start: int = 0  # row blocks: where the table (caption, else header) begins in the raw text
+    cut: bool = False  # row blocks: the table's last row stops before the header's last column
 
 
 def clean_line(line: str, base: int) -> tuple[str, array]:
@@ -205,19 +208,46 @@ def _cell_table(lines: list[_Line], i: int) -> tuple[list[list[tuple[str, int, i
     return (rows, j) if len(rows) >= 2 else None
 
 
+def _fields(ln: _Line, sep: str) -> list[tuple[str, int, int]]:
+    parts, k = [], 0
+    for piece in ln.raw.split(sep):
+        text, _ = clean_line(piece, 0)
+        parts.append((text, ln.start + k, ln.start + k + len(piece)))
+        k += len(piece) + 1
+    return parts
+
+
+def _broken_row(lines: list[_Line], j: int, ncols: int) -> list[tuple[str, int, int]] | None:
+    """A tab-separated row whose cell was broken by a line break (spreadsheet copy: '…机构\n床位数"\t张'):
+    two lines with tabs whose fields, the broken cell counted once, fill the header exactly."""
+    if j + 1 >= len(lines) or "\t" not in lines[j].raw or "\t" not in lines[j + 1].raw:
+        return None
+    a, b = _fields(lines[j], "\t"), _fields(lines[j + 1], "\t")
+    if len(a) >= ncols or len(b) >= ncols or len(a) + len(b) - 1 != ncols:
+        return None
+    joined = (a[-1][0] + b[0][0]).strip('"'), a[-1][1], b[0][2]
+    return [*a[:-1], joined, *b[1:]]
+
+
 def _line_table(lines: list[_Line], i: int) -> tuple[list[list[tuple[str, int, int]]], int] | None:
     """Parse tab-separated rows or a markdown table starting at line i."""
     md = _is_md_row(lines[i])
     if not (md or _is_tsv_line(lines[i])):
         return None
-    rows, j = [], i
-    while j < len(lines) and (_is_md_row(lines[j]) if md else _is_tsv_line(lines[j])):
+    rows: list[list[tuple[str, int, int]]] = []
+    j = i
+    while j < len(lines):
         ln = lines[j]
-        parts, k = [], 0
-        for piece in ln.raw.split("|" if md else "\t"):
-            text, _ = clean_line(piece, 0)
-            parts.append((text, ln.start + k, ln.start + k + len(piece)))
-            k += len(piece) + 1
+        if md and not _is_md_row(ln):
+            break
+        broken = _broken_row(lines, j, len(rows[0])) if rows and not md else None
+        if broken is not None:
+            rows.append(broken)
+            j += 2
+            continue
+        if not md and not _is_tsv_line(ln):
+            break
+        parts = _fields(ln, "|" if md else "\t")
         if md:
             parts = parts[1:-1]
             if all(re.fullmatch(r":?-{2,}:?", p[0] or "--") for p in parts):
@@ -228,21 +258,103 @@ def _line_table(lines: list[_Line], i: int) -> tuple[list[list[tuple[str, int, i
     return (rows, j) if len(rows) >= 2 else None
 
 
+_MAX_HEADER_CELL = 12
+_MAX_HEADER_RUN = 12
+_MAX_BARE_CELL = 40
+# a value cell states a figure, a dash, or a direction ("持续下降", "同比例增加"); a name broken in two does not
+_VALUE_CELL = re.compile(r"[\d—\-－/]|下降|降低|减少|增加|增长|提高|提升|保持|控制|达到|低于|高于|持续|逐步|稳步|同比|以上|以下|左右")
+_NATURE_CELL = re.compile(r"性$|^[—\-－/]*$")
+_SERIAL_CELL = re.compile(rf"^[{MARKS}]*\d{{1,3}}[{MARKS}]*$")
+
+
+def _bare_row(cells: list[_Line], kinds: list[str]) -> bool:
+    """Cells that can be one row of the header's table: short, no sentence or heading among them, a
+    value in every year column, a name with words in it, and the 序号 and 属性 columns, when there are any,
+    in shape."""
+    for ln, kind in zip(cells, kinds):
+        t = ln.text
+        if not t and kind == "domain":
+            continue
+        if not t or len(t) > _MAX_BARE_CELL or t.endswith(("。", "；", "：")) or (kind != "row" and heading_of(t, ln.raw)):
+            return False
+        if (kind == "row" and not _SERIAL_CELL.match(t)) or (kind == "nature" and not _NATURE_CELL.search(t)):
+            return False
+        if kind == "indicator" and not re.search(r"[\u4e00-\u9fff]", t):
+            return False
+    return all(_VALUE_CELL.search(ln.text) for ln, kind in zip(cells, kinds) if kind in VALUE_KINDS)
+
+
+def _bare_table(lines: list[_Line], i: int) -> tuple[list[list[tuple[str, int, int]]], int] | None:
+    """A table written one cell per line without tabs (a web page saved as text): a header run of column
+    names, then rows of the same width. When the table has a 序号 or 属性 column to prove the alignment,
+    a row may also omit a merged first (领域) cell or have its name broken over two lines. An incomplete
+    last row is left out."""
+    if len(lines[i].text) > _MAX_HEADER_CELL or _is_cell_line(lines[i]) or not column_kind(lines[i].text):
+        return None
+    head: list[int] = []  # blank lines between cells carry nothing
+    k = i
+    while k < len(lines) and len(head) < _MAX_HEADER_RUN and len(lines[k].text) <= _MAX_HEADER_CELL:
+        if lines[k].text:
+            if not column_kind(lines[k].text):
+                break
+            head.append(k)
+        k += 1
+    n = next((m for m in range(len(head), 2, -1) if is_header([lines[h].text for h in head[:m]])), 0)
+    if not n:
+        return None
+    seq = [k for k in range(i, len(lines)) if lines[k].text]
+    kinds = [column_kind(lines[seq[j]].text) for j in range(n)]
+    anchored = "row" in kinds or "nature" in kinds
+    name = kinds.index("indicator")
+
+    def span(c: _Line) -> tuple[str, int, int]:
+        return c.text, c.start, c.start + len(c.raw)
+
+    rows = [[span(lines[seq[j]]) for j in range(n)]]
+    j = n
+    while j < len(seq):
+        cells = [lines[k] for k in seq[j : j + n]]
+        if len(cells) == n and _bare_row(cells, kinds):
+            rows.append([span(c) for c in cells])
+            j += n
+            continue
+        if not anchored:
+            break
+        short = [lines[k] for k in seq[j : j + n - 1]]
+        if kinds[0] == "domain" and len(short) == n - 1 and _bare_row([_Line("", short[0].start, "", array("i")), *short], kinds):
+            rows.append([("", short[0].start, short[0].start), *map(span, short)])  # merged 领域 cell
+            j += n - 1
+            continue
+        wide = [lines[k] for k in seq[j : j + n + 1]]
+        if len(wide) <= n or re.match(r"\d", wide[name + 1].text):
+            break
+        first, second = wide[name], wide[name + 1]
+        cells = [*wide[:name], _Line(first.raw, first.start, first.text + second.text, first.pos), *wide[name + 2 :]]
+        if not _bare_row(cells, kinds):
+            break
+        rows.append([*map(span, wide[:name]), (first.text + second.text, first.start, second.start + len(second.raw)),
+                     *map(span, wide[name + 2 :])])  # a name broken over two lines
+        j += n + 1
+    return (rows, seq[j - 1] + 1) if len(rows) >= 2 else None
+
+
 def _table_blocks(rows, title: str, section: tuple[str, ...], caption_start: int | None) -> list[Block]:
     header = tuple(c[0] for c in rows[0])
     table_start = caption_start if caption_start is not None else min(c[1] for c in rows[0])
     blocks, group = [], ""
+    carries = bool(header) and column_kind(header[0]) not in (VALUE_KINDS | {"row", "unit", "nature", "status"})
     for n, row in enumerate(rows[1:], start=1):
         cells = [c[0] for c in row] + [""] * (len(header) - len(row))
-        if len(row) == len(header) and header and not cells[0] and group:
-            cells[0] = group
+        if len(row) == len(header) and carries and not cells[0] and group:
+            cells[0] = group  # a merged first cell: the row continues the category above
         group = cells[0] or group
         start = min(c[1] for c in row if c[0]) if any(c[0] for c in row) else row[0][1]
         end = max(c[2] for c in row if c[0]) if any(c[0] for c in row) else row[-1][2]
         text = "；".join(f"{h} {c}" if h else c for h, c in zip(header, cells) if c)
         blocks.append(
             Block("row", f"{title}：{text}", start, end, section, table=title,
-                  header=header, cells=tuple(cells), row=n, table_start=table_start)
+                  header=header, cells=tuple(cells), row=n, table_start=table_start,
+                  cut=n == len(rows) - 1 and len(row) < len(header))
         )
     return blocks
 
@@ -361,7 +473,7 @@ def parse_blocks(raw: str, title: str = "") -> list[Block]:
             flush()
             i, prev_text = toc[1], ""
             continue
-        table = _cell_table(lines, i) or _line_table(lines, i)
+        table = _cell_table(lines, i) or _line_table(lines, i) or _bare_table(lines, i)
         if table:
             flush()
             rows, i = table

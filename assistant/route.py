@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .chunking import Chunk
 from .facts import Duty, Target, indicator_scores, longest_common, match_indicator
 from .units import normalise_unit, unit_matches
-from .verify import COLLOQUIAL, modifier_conflict, names_measure
+from .verify import COLLOQUIAL, asked_years, modifier_conflict, names_measure
 
 TARGET_Q = re.compile(r"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|几[个家所张人]|多高|多大|"
                       r"how (many|much|high)|target|goal|aim|rate|ratio|number of|per ", re.I)
@@ -87,8 +87,13 @@ def classify(question: str) -> str:
     return "passage"
 
 
+def _per_unit(unit: str) -> bool:
+    """A rate unit (/10万, 1/10万) reads wrongly glued to its value ("<121/10万"): it is stated apart."""
+    return bool(re.match(r"[\d/]", unit))
+
+
 def _value(t: Target) -> str:
-    unit = t.unit if t.unit and t.unit not in t.value and not t.unit.startswith("/") else ""
+    unit = t.unit if t.unit and t.unit not in t.value and not _per_unit(t.unit) else ""
     return f"{t.value}{unit}" if re.match(r"^[\d.＞＜<>≤≥]+$", t.value.replace(" ", "")) else t.value
 
 
@@ -96,10 +101,12 @@ def target_line(t: Target, english: bool = False) -> str:
     """One target in words an official can paste: indicator, target, baseline, nature, source."""
     year = t.target_year or ""
     parts = [f"{t.indicator}：{year}目标 {_value(t)}" if year else f"{t.indicator}：目标 {_value(t)}"]
-    if t.unit and t.unit.startswith("/"):
+    if t.unit and _per_unit(t.unit):
         parts[0] += f"（单位 {t.unit}）"
     if t.achieved:
         parts.append(f"{year}实际完成 {t.achieved}" if year else f"实际完成 {t.achieved}")
+    if t.status:
+        parts.append(f"完成情况 {t.status}")
     if t.baseline and t.baseline not in ("-", "--", "—"):
         parts.append(f"{t.baseline_year}基期 {t.baseline}" if t.baseline_year else f"基期 {t.baseline}")
     if t.nature:
@@ -140,7 +147,7 @@ def pick_targets(question: str, targets: list[Target]) -> list[Target]:
         if second is not None:
             keys.append(_key(second.indicator))
     same = [t for t in ranked if _key(t.indicator) in keys]
-    same.sort(key=lambda t: (t.plan, keys.index(_key(t.indicator)), t.source != "table", t.start))
+    same.sort(key=lambda t: (t.plan, keys.index(_key(t.indicator)), t.past, t.source != "table", t.start))
     return same
 
 
@@ -248,6 +255,31 @@ def absent_indicator(query: str, everywhere: list[Target], titles: dict[str, str
     return Reply("target", (line,), (target_span(top),), abstained=True)
 
 
+PAST_Q = re.compile(r"十[一二三]五|原定|当初|回顾|实际|完成|achiev|actual|review|previous plan|13th", re.I)
+
+
+def _for_period(query: str, targets: list[Target]) -> tuple[list[Target], list[Target]]:
+    """The records a question may be answered from, and those it may not (review-table records for a
+    question about the plan's own targets, the plan's own records for one about an earlier plan).
+
+    A review table (an earlier plan's targets and what was achieved) answers only a question about that
+    earlier period (十三五, 原定, 实际完成, or a year only the review table has). A question about the
+    earlier period alone ("十三五原定的2020年目标") is answered from the review table alone.
+    """
+    past = [t for t in targets if t.past]
+    if not past:
+        return targets, []
+    current = [t for t in targets if not t.past]
+    years = {str(y) for y in asked_years(query)}
+    past_years = {t.target_year[:4] for t in past} - {t.target_year[:4] for t in current}
+    words = bool(PAST_Q.search(query))
+    if not (words or years & past_years):
+        return current, past
+    if words and not years - past_years:
+        return past, current
+    return targets, []
+
+
 def answer_targets(query: str, kind: str, targets: list[Target], plan_order: list[str],
                    titles: dict[str, str], named: bool, sentence_of=None,
                    texts: dict[str, str] | None = None) -> Reply | None:
@@ -256,7 +288,16 @@ def answer_targets(query: str, kind: str, targets: list[Target], plan_order: lis
     Table records are stated field by field; prose and 专栏 records are quoted as the plan's own
     sentence (``sentence_of(target) -> (text, start, end)``), which keeps their qualifiers.
     """
+    targets, other = _for_period(query, targets)
     recs = pick_targets(query, targets)
+    if not recs and (elsewhere := pick_targets(query, other)):
+        t = elsewhere[0]
+        if t.past:
+            line = (f"《{titles[t.plan]}》本期指标未列“{t.indicator}”；该指标只见于回顾表（以往规划的目标与完成情况，"
+                    f"不是本期目标）：{target_line(t)}[1]")
+        else:
+            line = f"《{titles[t.plan]}》的回顾表未列“{t.indicator}”；本期指标为（不是所问时期）：{target_line(t)}[1]"
+        return Reply("target", (line,), (target_span(t),), abstained=True)
     if not recs:
         miss = near_miss(query, targets)
         if miss is None or (texts is not None and any(miss[0] in texts[p] for p in plan_order if p in texts)):
