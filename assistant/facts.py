@@ -118,7 +118,7 @@ def _past_table(b: Block, cols: dict, limit: int) -> bool:
         return True
     years = [int(m.group(1)) for h in b.header if (m := YEAR.search(h))]
     return bool(limit and years and max(years) <= limit
-                and any(_BACKGROUND.search(s) for s in (*b.section, b.table)))
+                and any(BACKGROUND.search(s) for s in (*b.section, b.table)))
 
 
 def _table_targets(plan_id: str, raw: str, blocks: list[Block], limit: int = 0) -> list[Target]:
