@@ -43,6 +43,8 @@ from .verify import (
     COLLOQUIAL,
     absent_terms,
     asked_years,
+    named_facilities,
+    names_in,
     plan_end_year,
     states_measure,
     states_year,
@@ -54,6 +56,7 @@ YEAR_LEAD_CHARS = 160  # how far before a claim its year may be stated ("到2025
 MIN_HEADING_COVER = 0.6  # share of the topic's weight a heading must hold to answer "哪一章讲X" by itself
 # units a plan writes beside the figure itself (a table's 岁, 人, 级 may sit in its unit column instead)
 COUNTED_UNITS = frozenset("元张辆台套支")
+MIN_FACILITY_CHARS = 4  # shorter than this once the plan's place is dropped, a name is a bare word (医院)
 MIN_NOTE_COVER = 0.5  # share of the topic's weight a duty note's own task must hold for the note to be quoted
 
 
@@ -236,7 +239,7 @@ class Assistant:
         if mode == "full" and route.LOCATE_Q.search(query) and not (reply and reply.abstained):
             reply = self._by_heading(query, plan_ids) or reply
         if mode == "full" and (kind in ("duty", "passage") or reply is None):
-            missing = self._absent(query, plan_ids)
+            missing = self._absent(route.unglue(q), plan_ids)  # the user's words, not glossary additions
             if missing:
                 reply = route.Reply(kind, (f"所选规划中未出现“{'”“'.join(missing[:3])}”的相关表述。",), (),
                                     abstained=True)
@@ -282,6 +285,14 @@ class Assistant:
         order = [p.id for p in self.plans if p.id in scoped]
         reply = route.answer_targets(topic, kind, targets, order, titles, bool(plan_ids), self._sentence_of,
                                      self.texts)
+        facilities = named_facilities(query)
+        if reply and not reply.abstained and facilities:  # the record must be about the named facility
+            keep = [i for i, sp in enumerate(reply.spans)
+                    if self._names_all(facilities, _flat(self._context(sp.plan, sp.start, sp.end)), plan_ids)]
+            if not keep:
+                return None
+            reply = route.Reply(reply.kind, _renumber([reply.lines[i] for i in keep]),
+                                tuple(reply.spans[i] for i in keep))
         unit = asked_unit(q)
         if (reply and not reply.abstained and unit in COUNTED_UNITS
                 and not any(gives_amount(line, unit) for line in reply.lines)):
@@ -346,6 +357,7 @@ class Assistant:
         """Passage sentences whose passage (section path and chunk text) uses every topic word of the
         question: 湖田卫生院 is not answered by another 卫生院's sentence."""
         terms = topic_terms(self._place_free(query, plan_ids), route.DUTY_WORDS)
+        facilities = named_facilities(query)  # 鱼台县中医院 is not 鱼台县人民医院
         if not picked:
             return picked
         weights = {t: w for t, w in query_weights(self._topic_tokens(query, plan_ids), self._df, self._docs).items()
@@ -360,9 +372,18 @@ class Assistant:
                 where = _flat(SEP.join(note.section) + self.texts[c.plan][start:note.end])
                 if coverage(weights, where, "") < MIN_NOTE_COVER:  # 无偿献血 is named by a verb, not a noun
                     continue
-            if all(used(t, where) for t in terms):
+            if all(used(t, where) for t in terms) and self._names_all(facilities, where, plan_ids):
                 keep.append((rank, sent))
         return keep
+
+    def _names_all(self, facilities: list[str], where: str, plan_ids: list[str]) -> bool:
+        """Every named facility is written in the text: whole (济宁市老年病医院, short insertions allowed), or
+        without the plan's own place when that leaves a name written as such (张店区中医院 → 区中医院); the
+        plan's place before a bare facility word (济宁医院) names no particular facility."""
+        def named(f: str) -> bool:
+            rest = re.sub(r"\s", "", self._place_free(f, plan_ids))
+            return names_in(f, where) or (rest != f and (len(rest) < MIN_FACILITY_CHARS or rest in where))
+        return all(named(f) for f in facilities)
 
     def _amount_named(self, q: str, query: str, picked, hits, plan_ids: list[str]):
         """An amount answers only if its own sentence, the one before it or its section names what the

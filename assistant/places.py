@@ -18,6 +18,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # A short form (济宁 for 济宁市) names a place only when what follows cannot continue a word:
 # "济宁的规划", "济宁市", "新疆、宁夏" — not "长治久安", "东方红", "吉林大学".
 _AFTER_SHORT = set("的和与及、在对全省市州区县盟旗规今十各地两")
+# what may stand before a two-character name (范县, 城区) that is a place, not the end of a longer word
+_BEFORE_TWO = set("在到对和与及、的是为从由向给比将把或省市州")
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,9 @@ def find_places(text: str) -> list[Place]:
         infos = m.attr_infos
         if value != infos[0].name and end < len(text) and _CJK.match(text[end]) and text[end] not in _AFTER_SHORT:
             continue  # a short form running into a longer word
+        if (end - start <= 2 and start > 0 and _CJK.match(text[start - 1]) and text[start - 1] not in _BEFORE_TWO
+                and not (out and out[-1].end == start)):
+            continue  # a two-character name inside a word: 示范县 is not 范县, 中心城区 is not 城区
         codes = [a.adcode for a in infos]
         if out and out[-1].end >= start - 1:  # "山东省济宁市", "乐山市市中区": resolve inside the previous
             inner = [c for c in codes if any(_inside(c, p) for p in out[-1].codes)]

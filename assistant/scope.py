@@ -40,12 +40,17 @@ def scope_of(question: str, plans: list[Plan], places: dict[str, Place | None]) 
     """
     found = sorted(find_places(question) + find_places_en(question), key=lambda p: p.start)
     naming = [p for p in found if _NAMES_PLAN.match(question, p.end)]  # "济宁市规划中邹城市…": the plan is 济宁's
-    named = most_specific(naming or found)
+    by_name = set(plans_named(question, plans))  # short names the gazetteer does not list (福山, 张店, fushan)
+    has_plan = [p for p in found if any(pl and pl.same(p) for pl in places.values())]
+    parents = has_plan + [places[p.id] for p in plans if p.id in by_name and places.get(p.id)]
+    # a place named apart from, and inside, a place with a plan is that plan's content ("济宁…嘉祥县人民医院");
+    # "济宁市任城区" written as one name asks about 任城区 itself
+    inner = [p for p in found if p not in has_plan and any(p.within(q) for q in parents)]
+    named = most_specific([p for p in (naming or found) if p not in inner])
     covered = [p for p in plans if places.get(p.id) and any(places[p.id].same(n) for n in named)]
-    missing = tuple(n for n in named if not any(pl and pl.same(n) for pl in places.values()))
+    missing = tuple(n for n in named if not any(pl and pl.same(n) for pl in places.values())) + tuple(inner)
     if not covered and missing:
         return Scope((), missing)  # "济宁市任城区" is not 济宁市: no fallback to short names
-    by_name = set(plans_named(question, plans))  # short names the gazetteer does not list (福山, 张店, fushan)
     found = [p for p in plans if p in covered or p.id in by_name]
     if covered:
         found = by_kind(normalise(question), found)

@@ -110,8 +110,9 @@ def modifier_conflict(question: str, indicator: str) -> str:
         at = m.start() - 1
         word = next((w for w, a, b in words if a <= at < b), "")
         if (not re.fullmatch(r"[\u4e00-\u9fff]{2,}", word) or word in SCOPE_WORDS or word in ind
-                or any(word.endswith(s) and len(word) - len(s) < 2 for s in SCOPE_WORDS) or find_places(word)):
-            return ""
+                or any(word.endswith(s) and len(word) - len(s) < 2 for s in SCOPE_WORDS) or find_places(word)
+                or word in COLLOQUIAL or not _freq(word) or _spread(word).search(ind)):
+            return ""  # not a modifier: a question word, a segmenter-made word (里开), or in the indicator spread out
     return word
 
 
@@ -138,7 +139,7 @@ GLUE_HEAD = frozenset("里中讲在的对把由是为和与及将")
 COUNTER_HEAD = frozenset("张个名家所项年月日岁")
 COUNT_BEFORE = re.compile(r"(?:\d|多少|几)$")
 MIN_STRADDLE_FREQ = 50  # a dictionary word this common (and commoner than the word) crossing its edge: doubtful
-ABBREVIATION_MAX_FREQ = 100  # rarer words may be abbreviations (公卫, 长护险) of what plans write in full
+ABBREVIATION_MAX_FREQ = 500  # rarer words may be abbreviations (公卫, 长护险) of what plans write in full
 
 
 def _freq(word: str) -> int:
@@ -217,11 +218,15 @@ MIN_MEASURE_END = 3  # characters of the asked measure a sentence must end a mea
 def asked_measures(question: str) -> list[str]:
     """The measured nouns a figure question asks about (runs ending in 率/数/寿命 …), without slot words
     such as 基数 or 人数 and without shares (比例), which plans phrase freely."""
+    return [r for r in _measure_runs(question) if not r.endswith(_SHARE)]
+
+
+def _measure_runs(question: str) -> list[str]:
     q = _BRACKETED.sub("", normalise(question))  # 药师（药士）数 → 药师数
     for word, plan_words in SYNONYMS.items():  # 抽烟率 is asked, 吸烟率 is written
         q = q.replace(word, plan_words[0])
     runs = [run[:m.end()] for run in re.findall(r"[\u4e00-\u9fff]+", q) for m in _MEASURE_END.finditer(run)]
-    return [r for r in runs if not r.endswith(_SHARE) and not any(r.endswith(w) for w in COLLOQUIAL if len(w) >= 2)]
+    return [r for r in runs if not any(r.endswith(w) for w in COLLOQUIAL if len(w) >= 2)]
 
 
 def names_measure(question: str, indicator: str) -> bool:
@@ -229,6 +234,8 @@ def names_measure(question: str, indicator: str) -> bool:
     the question names no measure."""
     measures = asked_measures(question)
     n = re.sub(r"\s", "", normalise(indicator))
+    if not measures and any(r.endswith(_SHARE) for r in _measure_runs(question)):
+        return n.endswith(_SHARE + ("率",)) or any(w in n for w in _SHARE)  # a share is not a count (托位数)
     names = (_BRACKETED.sub("", n), re.sub(r"[（）()]", "", n))  # 药师（士）数 as 药师数 and as 药师士数
     return not measures or any(m[-min(MIN_MEASURE_END, len(m)):] in name for m in measures for name in names)
 
@@ -263,3 +270,36 @@ def states_measure(question: str, sentence: str) -> bool:
             if not conflict or conflict in text[:at + cut]:  # the modifier said earlier in the sentence
                 return True
     return False
+
+
+# what a named facility or project ends in ("鱼台县中医院", "马尚中心卫生院", "智慧健康云平台")
+_FACILITY_END = re.compile(r"(?:医院|卫生院|保健院|中心|院区|卫生室|服务站|项目|工程|平台|基地|学院)$")
+_NAME_POS = ("n", "ns", "nz", "nt", "nr", "j")
+_ORDINAL = re.compile(r"第[一二三四五六七八九十]+")  # 第二人民医院
+_PROPER_POS = ("ns", "nz", "nr", "j")  # a place, a name or an abbreviation makes a facility a particular one
+
+
+def named_facilities(question: str) -> list[str]:
+    """Names of particular facilities or projects the question asks about: a facility word with the
+    nouns and place names written right before it (鱼台县中医院, 区妇保院), at least two words long."""
+    import jieba.posseg
+
+    words = [(w.word, w.flag) for w in jieba.posseg.lcut(normalise(question))]
+    out = []
+    for i, (word, flag) in enumerate(words):
+        if not _FACILITY_END.search(word):
+            continue
+        j = i
+        while j > 0 and words[j - 1][0] not in COLLOQUIAL and (
+                words[j - 1][1].startswith(_NAME_POS) or _ORDINAL.fullmatch(words[j - 1][0])):
+            j -= 1
+        name = "".join(w for w, _ in words[j:i + 1])
+        proper = any(f.startswith(_PROPER_POS) or _ORDINAL.fullmatch(w) for w, f in words[j:i])
+        if proper and len(name) >= 4 and name not in out:  # 鱼台县中医院, 第二人民医院; not 镇级卫生院
+            out.append(name)
+    return out
+
+
+def names_in(name: str, text: str) -> bool:
+    """The text writes the name, possibly with short insertions (区妇保院 in 区妇幼保健院)."""
+    return name in text or bool(re.search(r"[^，。；：、！？\s]{0,2}".join(map(re.escape, name)), text))
