@@ -18,6 +18,10 @@ MAX_SENTENCES = 3
 TARGET_CUES = re.compile(r"多少|目标|达到|指标|比例|比重|[率数]|几|how (many|much)|target|rate|number|per ", re.I)
 DUTY_CUES = re.compile(r"谁|牵头|负责|部门|单位|参与|配合|who|lead|responsib|department|agenc", re.I)
 DUTY_TEXT = re.compile(r"牵头|责任单位|负责|参与部门|配合")
+# Any role a sentence gives (负责人 is a person's title, not a duty; "X局…要制定" assigns a task): a
+# "who is responsible" answer needs one.
+ROLE_TEXT = re.compile(r"牵头|负责(?!人)|责任|配合|参与|协同|协作|协助|承担|分工|主任|组长|领导小组|"
+                       r"(?:局|委|办|部门|单位|政府)要")
 ASKS_FIGURE = re.compile(r"多少|几[个家所张人名项级岁年]|多大比例|百分之|how (many|much)|what (percentage|share|amount)", re.I)
 _UNIT_ASK = re.compile(r"(?:多少|几)(亿元|万元|元|张|名|家|所|项|级|岁|天|辆|台|套|支)")  # not 个: any counter may answer it
 _MONEY_ASK = re.compile(r"多少钱|(?:金额|投资|资金|经费|补助|补贴|奖励)(?:是|为|有|共)?多少|how much (money|funding)|"
@@ -108,8 +112,11 @@ def is_english(question: str) -> bool:
     return not re.search(r"[\u4e00-\u9fff]", question)
 
 
-def compose(question: str, query: dict[str, float], passages: list[Passage]):
-    """Choose answer sentences. Returns (text, [(passage rank, sentence)], abstained)."""
+def compose(question: str, query: dict[str, float], passages: list[Passage], duty: bool = False):
+    """Choose answer sentences: [(passage rank, sentence)], or None when the plans do not say it.
+
+    ``duty``: the question asks who is responsible, so sentences that give no role do not answer it.
+    """
     if not query or not passages:
         return None
     wants_number = bool(TARGET_CUES.search(question))
@@ -141,6 +148,8 @@ def compose(question: str, query: dict[str, float], passages: list[Passage]):
     picked = [x for x in unique if x[0] >= best[0] * 0.8][:MAX_SENTENCES]
     if ASKS_FIGURE.search(question) and not any(FIGURE.search(x[4].text) for x in picked):
         return None  # asked for a figure, and the best sentences give none: the plans do not state it
+    if duty and not any(ROLE_TEXT.search(x[4].text) for x in picked):
+        return None  # asked who is responsible, and the best sentences name no role: the plans do not say
     unit = asked_unit(question)
     if unit and not any(gives_amount(x[4].text, unit) for x in picked):
         return None  # asked for an amount in 元 / 张 / 名 …, and no such amount is given

@@ -29,6 +29,7 @@ from .answer import (
     query_weights,
 )
 from .chunking import Chunk, sentences
+from .duties import states_duties
 from .embed import EmbedderError, Encoder, load_encoder
 from .facts import BACKGROUND, Duty, IndicatorIndex, Target
 from .glossary import expand
@@ -96,6 +97,7 @@ class Assistant:
         self._outline: dict[str, list[OutlineEntry]] = {}
         for e in facts.get("outline", ()):
             self._outline.setdefault(e.plan, []).append(e)
+        self._worded: dict[str, bool] = {}  # plan → does it word any duty (read once, when first asked)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -252,7 +254,7 @@ class Assistant:
         if reply:
             answer = self._from_reply(q, query, reply, hits, plan_ids, years)
         else:
-            answer = self._from_passages(q, query, hits, plan_ids, years)
+            answer = self._from_passages(q, query, hits, plan_ids, years, duty=kind == "duty")
         if scope.missing:  # a place named beside those with plans ("福山区和芝罘区…") is said to have none
             note = "；".join(f"规划库中没有{m.text}的规划" for m in scope.missing)
             answer = replace(answer, text=f"注：{note}。\n{answer.text}")
@@ -271,8 +273,8 @@ class Assistant:
         if kind == "unit_tasks":  # "区医保局在X任务里负责什么" asks about one task; "…牵头了哪些任务" lists them
             return self._duty(query, plan_ids, duties, titles, titled=True) or route.answer_unit_tasks(
                 q, duties, titles, self._by_plan)
-        if kind == "duty" and not duties and plan_ids:
-            names = "、".join(f"《{titles[p]}》" for p in plan_ids)
+        if kind == "duty" and not duties and plan_ids and not any(self._states_duties(p) for p in plan_ids):
+            names = "、".join(f"《{titles[p]}》" for p in plan_ids)  # only a plan that words no duty at all
             return route.Reply("duty", (f"{names}未列明各项任务的牵头或责任部门。",), (), abstained=True)
         if kind == "duty":
             return self._duty(query, plan_ids, duties, titles)
@@ -299,12 +301,18 @@ class Assistant:
             return None  # "多少张床位" is not answered by "建成2个病区": the passages decide, and may abstain
         return reply
 
+    def _states_duties(self, plan_id: str) -> bool:
+        """A plan we read no duty from may still word them: then "未列明" would be our failure, not a fact."""
+        if plan_id not in self._worded:
+            self._worded[plan_id] = states_duties(self.texts[plan_id])
+        return self._worded[plan_id]
+
     def _duty(self, query: str, plan_ids: list[str], duties: list[Duty], titles: dict[str, str],
               titled: bool = False) -> route.Reply | None:
         """The duty answer for the task the question's topic names, checking a unit the question names."""
         unit = route.unit_named(self._place_free(query, plan_ids), duties)
         about = query.replace(unit, " ") if unit else query  # the task's topic, without the asked unit
-        about = route.UNIT_TASKS_Q.sub(" ", about)
+        about = route.PLAN_PERIOD.sub(" ", route.UNIT_TASKS_Q.sub(" ", about))
         weights = query_weights(self._topic_tokens(about, plan_ids), self._df, self._docs)
         return route.answer_duty(weights, duties, titles, self._by_plan, self.texts, unit,
                                  self._place_free(about, plan_ids), titled)
@@ -529,7 +537,7 @@ class Assistant:
         text = self._place_free(query, plan_ids) if plan_ids else query
         return [tok for tok in tokenize(text) if tok not in names]
 
-    def _pick_sentences(self, q: str, query: str, hits, plan_ids):
+    def _pick_sentences(self, q: str, query: str, hits, plan_ids, duty: bool = False):
         weights = query_weights(self._topic_tokens(query, plan_ids), self._df, self._docs)
         passages = []
         for rank, hit in enumerate(hits):
@@ -539,10 +547,10 @@ class Assistant:
                           if s.rstrip("。").replace(" ", "") != heading)
             context = _flat(SEP.join(chunk.section))
             passages.append(Passage(rank, self._plan[chunk.plan].title, sents, context))
-        return compose(q, weights, passages), passages
+        return compose(q, weights, passages, duty), passages
 
-    def _from_passages(self, q: str, query: str, hits, plan_ids, years=()) -> Answer:
-        picked, passages = self._pick_sentences(q, query, hits, plan_ids)
+    def _from_passages(self, q: str, query: str, hits, plan_ids, years=(), duty: bool = False) -> Answer:
+        picked, passages = self._pick_sentences(q, query, hits, plan_ids, duty)
         picked = self._with_years(picked, hits, years, not is_english(q))  # English: no measure check to lean on
         if not route.LOCATE_Q.search(query):  # "在哪一条讲X" is answered by where, paraphrase allowed
             picked = self._on_topic(picked, hits, query, plan_ids)

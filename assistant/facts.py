@@ -2,7 +2,7 @@
 
 Questions such as "到2025年每千人口注册护士数要达到多少" or "急救体系建设谁牵头" are answered best from
 records, not from retrieved prose. Every rule here is about how plans are written (indicator tables,
-"到2025年，…达到…" sentences, （牵头部门：…；参与部门：…） notes), never about a particular plan, and
+"到2025年，…达到…" sentences; duties are read in duties.py), never about a particular plan, and
 every record keeps the raw offsets of the text it came from so it can be cited exactly.
 """
 
@@ -13,18 +13,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from .columns import MARKS, YEAR, columns, split_unit
+from .duties import Duty, extract_duties
 from .parse import BOX, Block
-from .units import (
-    FREE_LEAD,
-    FREE_RESP,
-    ROLES,
-    free_roles,
-    normalise_unit,
-    note_spans,
-    parse_note,
-    split_units,
-    unit_matches,
-)
+from .units import normalise_unit, unit_matches
 
 __all__ = [
     "Duty", "IndicatorIndex", "Target", "extract_duties", "extract_targets", "indicator_scores", "match_indicator",
@@ -57,20 +48,6 @@ class Target:
     achieved: str = ""  # review tables ("2020年目标 | 2020年完成"): what was achieved in the target year
     status: str = ""  # review tables: the 完成情况 cell (完成 / 未完成)
     past: bool = False  # from a review table: an earlier plan's target, never the plan's own
-
-
-@dataclass(frozen=True)
-class Duty:
-    """Who leads, joins or is responsible for one task, from one responsibility note."""
-
-    plan: str
-    task: str
-    section: tuple[str, ...]
-    lead: tuple[str, ...]
-    participants: tuple[str, ...]
-    responsible: tuple[str, ...]
-    start: int
-    end: int
 
 
 # ---------------------------------------------------------------- tables
@@ -356,55 +333,6 @@ def extract_targets(plan_id: str, raw: str, blocks: list[Block]) -> list[Target]
             seen.add((t.indicator, t.value, t.start))
             prose.append(t)
     return table + prose
-
-
-# ---------------------------------------------------------------- duties
-
-def _duty(plan_id: str, b: Block, roles: dict, start: int, end: int) -> Duty:
-    return Duty(plan_id, b.section[-1] if b.section else "", b.section, roles.get("lead", ()),
-                roles.get("participants", ()), roles.get("responsible", ()), start, end)
-
-
-def _row_duty(plan_id: str, b: Block) -> Duty | None:
-    """A table with 牵头单位 / 配合单位 / 责任单位 columns: one duty per row."""
-    roles: dict[str, tuple[str, ...]] = {}
-    task = ""
-    for h, c in zip(b.header, b.cells):
-        m = re.search(r"牵头|主责|责任|负责|参与|配合|协办|协同|协助", h)
-        if m and re.search(r"部门|单位|处室", h):
-            role = ROLES.get(m.group(), "participants")
-            roles[role] = roles.get(role, ()) + split_units(c)
-        elif not task and c and not re.fullmatch(r"[\d*.]+", c) and re.search(r"任务|事项|工作|内容|项目|措施|名称", h):
-            task = c
-    if not any(roles.values()):
-        return None
-    return Duty(plan_id, task, b.section, roles.get("lead", ()), roles.get("participants", ()),
-                roles.get("responsible", ()), b.start, b.end)
-
-
-def extract_duties(plan_id: str, raw: str, blocks: list[Block]) -> list[Duty]:
-    """Responsibility notes in every style, in plan order, each cited by its raw span."""
-    out: list[Duty] = []
-    for b in blocks:
-        if b.kind == "row":
-            d = _row_duty(plan_id, b)
-            out.extend([d] if d else [])
-            continue
-        if not b.pos:
-            continue
-        found: list[tuple[int, int, dict]] = []
-        for lo, hi in note_spans(b.text):
-            roles = parse_note(b.text[lo + 1 : hi - 1])
-            if roles:
-                found.append((lo, hi, roles))
-        for pat in (FREE_LEAD, FREE_RESP):  # "由区民政局牵头" in running text
-            for m in pat.finditer(b.text):
-                roles = free_roles(m)
-                if roles and not any(lo <= m.start() < hi for lo, hi, _ in found):
-                    found.append((m.start(), m.end(), roles))
-        for lo, hi, roles in sorted(found, key=lambda f: f[0]):
-            out.append(_duty(plan_id, b, roles, b.pos[lo], b.pos[hi - 1] + 1))
-    return out
 
 
 # ---------------------------------------------------------------- indicator matching

@@ -392,6 +392,7 @@ def note_span(d: Duty, containers: dict[str, list[Chunk]]) -> Span:
 
 DUTY_WORDS = frozenset("谁 牵头 负责 部门 单位 参与 配合 哪些 哪个 什么 工作 任务 责任 责任单位 主要 主责 协同 协助 "
                        "分工 承担 落实 规划 方面 有关 相关 who lead leads responsible department".split())
+PLAN_PERIOD = re.compile(r"“?十[一二三四五六]五”?")  # names the plan every task is in, never one task's topic
 MIN_DUTY_COVER = 0.7  # share of the topic's weight the task's title and paragraph must contain
 
 
@@ -429,7 +430,9 @@ def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dic
         if titled and in_title < MIN_DUTY_COVER:
             continue
         shared = longest_common(topic, title + where)
-        ranked.append(((in_title >= MIN_DUTY_COVER, len(shared), in_title, cover, -n), d, span, shared))
+        own = _flat(texts[d.plan][d.start:d.end])  # two duties of one task: the one whose own words say the topic
+        in_own = sum(w for t, w in weights.items() if _flat(t) in own) / total
+        ranked.append(((in_title >= MIN_DUTY_COVER, len(shared), in_title, cover, in_own, -n), d, span, shared))
     if not ranked:
         return None
     ranked.sort(key=lambda r: r[0], reverse=True)
@@ -454,9 +457,11 @@ def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dic
 
 
 def task_start(d: Duty, containers: dict[str, list[Chunk]], span: Span) -> int:
-    """Where the task's own text begins: its section's first chunk before the note (a long task paragraph
-    is several chunks, and the note sits in the last)."""
-    return min((c.start for c in containers.get(d.plan, ()) if c.section == d.section and c.start <= d.start),
+    """Where the task's own text begins: the first chunk of its section (or of the items under it, when the
+    note closes a list of items) before the note (a long task paragraph is several chunks, and the note sits
+    in the last)."""
+    n = len(d.section)
+    return min((c.start for c in containers.get(d.plan, ()) if c.section[:n] == d.section and c.start <= d.start),
                default=span.start)
 
 

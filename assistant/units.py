@@ -1,4 +1,4 @@
-"""Government unit names: responsibility notes, unit lists and comparing names across abbreviations.
+"""Government unit names: unit lists, telling a body from a hospital, comparing names across abbreviations.
 
 Plans name the same body in several ways (区卫生健康局 / 区卫健局, 区发展和改革委员会 / 区发展改革委 /
 区发展和改革局) and users use the short forms. Names are compared through a canonical key built from the
@@ -13,11 +13,14 @@ import unicodedata
 # Full function names → the customary short form (regexes, longest first where one contains another).
 STEMS: tuple[tuple[str, str], ...] = (
     ("机构编制委员会办公室", "编办"),
+    ("爱国卫生运动委员会办公室", "爱卫办"),
     ("网络安全和信息化委员会办公室", "网信办"),
     ("精神文明建设委员会办公室", "文明办"),
     ("爱国卫生运动委员会", "爱卫会"),
     ("国有资产监督管理委员会", "国资委"),
+    ("疾病预防控制", "疾控"),
     ("卫生和计划生育", "卫计"),
+    ("计划生育协会", "计生协"),
     ("卫生计生", "卫计"),
     ("卫生健康", "卫健"),
     ("发展和改革", "发改"),
@@ -29,17 +32,29 @@ STEMS: tuple[tuple[str, str], ...] = (
     ("市场监督管理", "市场监管"),
     ("市监局", "市场监管局"),
     ("教育和体育", "教体"),
+    ("教育体育", "教体"),
     ("住房和城乡建设", "住建"),
     ("住房城乡建设", "住建"),
     ("工业和信息化", "工信"),
+    ("经济和信息化", "经信"),
+    ("经济信息化", "经信"),
     ("自然资源和规划", "自然资源"),
     ("自规局", "自然资源局"),
     ("科学技术协会", "科协"),
     ("科学技术", "科技"),
     ("应急管理", "应急"),
+    ("文化体育广播电视和旅游", "文体广旅"),
+    ("文化广电体育和旅游", "文广体旅"),
+    ("文化广电和旅游", "文广旅"),
+    ("文化体育和旅游", "文体旅"),
     ("文化和旅游", "文旅"),
     ("文化旅游", "文旅"),
     ("交通运输", "交通"),
+    ("公安分局", "公安局"),  # a district's 公安分局 is its police bureau (区公安分局 = 区公安局)
+    ("药品监督管理", "药监"),
+    ("民族宗教事务", "民宗"),
+    ("机关事务管理", "机关事务"),
+    ("人民防空", "人防"),
     ("环境保护局", "生态环境局"),
     ("环保局", "生态环境局"),
     ("退役军人事务", "退役军人"),
@@ -54,13 +69,14 @@ STEMS: tuple[tuple[str, str], ...] = (
     ("林业和草原", "林草"),
     ("外事办公室", "外办"),
     ("人民政府办公室", "政府办"),
+    ("(?<!政)府办", "政府办"),
     ("人民政府", "政府"),
 )
 # Committees that are never the 局 of another level (the rest: 卫健委 ≈ 卫健局, 发改委 ≈ 发改局).
 _TRUE_COMMITTEES = ("政法", "国资", "纪", "编", "网信", "农", "区", "市", "县", "")
 _NOT_PLACE = re.compile(r"(?:城市|都市|社区|园区|街区|景区|校区|院区|片区|辖区|城区|市区|郊区|山区|牧区|林区|矿区|灾区)$")
 _PLACE = re.compile(r"^(?:[\u4e00-\u9fa5]{2,5}?(?:省|自治区|自治州|市|区|县|旗))+")
-_LEVEL = re.compile(r"^(省|市|区|县|镇|乡)(?![场政域容直级])")
+_LEVEL = re.compile(r"^(省|市|区|县|州|盟|旗|镇|乡)(?![场政域容直级])")
 _BRANCH = re.compile(r"^(.+?[局委办])[\u4e00-\u9fa5]{2,4}分局$")
 _BODY_END = re.compile(
     r"(?:局|委|办|委员会|办公室|政府|部|厅|分局|工会|妇联|残联|科协|团委|管委会|办事处|中心|部门|单位|园区|镇|街道)$"
@@ -100,7 +116,10 @@ def normalise_unit(name: str) -> str:
 
 
 def _stem(body: str) -> str:
-    return body[:-1] if len(body) > 2 and body[-1] in "局委办部会" else body
+    """区卫健局 → 卫健 (a user's 卫健); never to another body (政府办 is not 政府)."""
+    if len(body) > 2 and body[-1] in "局委办部会" and not _BODY_END.search(body[:-1]):
+        return body[:-1]
+    return body
 
 
 def unit_matches(query: str, unit: str) -> bool:
@@ -135,14 +154,26 @@ def looks_like_body(name: str) -> bool:
     return 2 <= len(s) <= 40 and bool(_BODY_END.search(s)) and not _NOT_BODY.search(s)
 
 
+def names_body(name: str) -> bool:
+    """A named government body, the only subject a prose sentence may give a duty to.
+
+    Stricter than looks_like_body: the name states its level or place (区卫生健康局, 旗卫生健康委,
+    各县市人民政府), so "卫生健康部门", "有关部门" or "各级医疗机构" never become a department's duty.
+    """
+    s = _plain(name)
+    if not looks_like_body(s) or re.search(r"(?:部门|单位)$", s):
+        return False
+    return bool(_LEVEL.match(s) or s.startswith("各") or (_PLACE.match(s) and not _NOT_PLACE.search(_PLACE.match(s).group())))
+
+
 def split_units(text: str) -> tuple[str, ...]:
     """Split a note's unit list on 、，,；; keeping groups (各镇街园区, 区各职能部门) whole.
 
     "X等区直有关部门" gives X and the group; a trailing bare "等" is dropped; "区财政局和区人社局"
-    splits only where 和 joins two named bodies (区教育和体育局 stays one).
+    splits only where 和 (or 会同) joins two named bodies (区教育和体育局 stays one).
     """
     out: list[str] = []
-    for piece in re.split(r"[、，,；;]|(?<=[局委办部会])(?:和|及|与|以及)(?=[区市县省各])", text):
+    for piece in re.split(r"[、，,；;]|(?<=[局委办部会])(?:和|及|与|以及|会同)(?=[区市县省州盟旗各])", text):
         piece = _plain(piece).strip("。.：:")
         if not piece:
             continue
@@ -154,53 +185,3 @@ def split_units(text: str) -> tuple[str, ...]:
         if piece:
             out.append(piece)
     return tuple(out)
-
-
-# ---------------------------------------------------------------- responsibility notes
-
-_ROLE = re.compile(r"(?P<role>牵头|主责|责任|负责|参与|配合|协办|协同|协助)(?:部门|单位)?[:：]")
-ROLES = {"牵头": "lead", "主责": "lead", "责任": "responsible", "负责": "responsible"}
-_UNITS = r"[^，。；;（）()由]{2,80}?"
-FREE_LEAD = re.compile(rf"由(?P<lead>{_UNITS})牵头(?:[，,](?P<part>{_UNITS})(?:配合|参与|协助))?")
-FREE_RESP = re.compile(rf"由(?P<resp>{_UNITS})(?:分别|共同)?负责")
-_BARE_RESP = re.compile(r"^(?P<resp>.+?)(?:分别|共同|按职责分工|按职责)?负责$")
-
-
-def note_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of top-level bracket groups, （ and ( interchangeable (notes mix them)."""
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "（(":
-            start = i if depth == 0 else start
-            depth += 1
-        elif ch in "）)" and depth:
-            depth -= 1
-            if depth == 0:
-                out.append((start, i + 1))
-    return out
-
-
-def parse_note(content: str) -> dict[str, tuple[str, ...]] | None:
-    """Parse the inside of a （…） note into roles, or None when it is not a responsibility note."""
-    roles: dict[str, tuple[str, ...]] = {}
-    labels = list(_ROLE.finditer(content))
-    if labels and not content[: labels[0].start()].strip():
-        for n, m in enumerate(labels):
-            end = labels[n + 1].start() if n + 1 < len(labels) else len(content)
-            role = ROLES.get(m.group("role"), "participants")
-            roles[role] = roles.get(role, ()) + split_units(content[m.end():end])
-        return roles if any(roles.values()) else None
-    content = content.strip("。 ")
-    for text, pat in ((content, FREE_LEAD), ("由" + content, FREE_LEAD), (content, FREE_RESP), (content, _BARE_RESP)):
-        m = pat.fullmatch(text)
-        if m:
-            return free_roles(m)
-    return None
-
-
-def free_roles(m: re.Match) -> dict[str, tuple[str, ...]] | None:
-    """Roles from a "由X牵头，Y配合" / "X负责" phrase; every unit must look like a government body."""
-    groups = {"lead": "lead", "part": "participants", "resp": "responsible"}
-    roles = {groups[k]: split_units(v) for k, v in m.groupdict().items() if v}
-    units = [u for us in roles.values() for u in us]
-    return roles if units and all(looks_like_body(u) for u in units) else None

@@ -286,7 +286,7 @@ def named_facilities(question: str) -> list[str]:
 
     words = [(w.word, w.flag) for w in jieba.posseg.lcut(normalise(question))]
     out = []
-    for i, (word, flag) in enumerate(words):
+    for i, (word, _) in enumerate(words):
         if not _FACILITY_END.search(word):
             continue
         j = i

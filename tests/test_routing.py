@@ -130,3 +130,68 @@ def test_made_up_plan_metadata_targets_and_duties(other):
     assert answer.kind == "duty" and "县卫生健康局" in answer.text and "县应急管理局" in answer.text
     answer = other.ask("青川县普惠托育服务的配合单位有哪些？")
     assert "县发展和改革局" in answer.text and "县教育局" in answer.text
+
+
+WORDED_NOT_READ = """苍溪县“十四五”卫生健康发展规划
+
+第三章 重点任务
+第一节 监测评估
+建立规划监测评估机制，卫生健康部门负责牵头制订规划监测评估方案，开展年度监测。
+"""
+NO_DUTIES = """旺苍县“十四五”卫生健康发展规划
+
+第三章 重点任务
+第一节 监测评估
+建立规划监测评估机制，开展年度监测和中期评估。
+"""
+MAIN_RESPONSIBILITY = """剑阁县“十四五”卫生健康发展规划
+
+第三章 重点任务
+第一节 基层服务
+推进乡镇卫生院标准化建设，到2025年全部达到服务能力基本标准。
+主要责任单位：县卫生健康局；协同单位：县财政局、县医保局
+第二节 疾控体系
+（1）优化疾控职能。推进县疾控中心实验室标准化建设，配齐检验设备。
+（2）充实疾控队伍。按人口规模核定疾控机构人员编制。
+责任单位：县卫生健康局牵头，县委编办配合
+
+第四章 保障措施
+第一节 加强组织领导
+县委县政府对全县卫生健康事业发展负总责。县卫生健康局要切实履行规划实施的主体责任，会同有关部门制定年度实施计划。
+"""
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory) -> Assistant:
+    corpus = tmp_path_factory.mktemp("corpus3")
+    for name, text in (("cangxi", WORDED_NOT_READ), ("wangcang", NO_DUTIES), ("jiange", MAIN_RESPONSIBILITY)):
+        (corpus / f"{name}.md").write_text(text, encoding="utf-8")
+    settings = Settings(index_dir=corpus.parent / "three-index", corpus_dir=corpus)
+    build_index(settings, log=lambda m: None)
+    return Assistant.load(settings=settings)
+
+
+def test_not_listed_is_said_only_of_a_plan_that_words_no_duty(three):
+    assert "未列明各项任务" in three.ask("旺苍县规划监测评估由哪个部门牵头？").text
+    answer = three.ask("苍溪县规划监测评估方案由哪个部门牵头制订？")
+    assert "未列明" not in answer.text and "卫生健康部门" in answer.text
+
+
+def test_main_responsible_line_and_main_responsibility_prose(three):
+    answer = three.ask("剑阁县乡镇卫生院标准化建设的主要责任单位和协同单位是谁？")
+    assert answer.kind == "duty" and all(u in answer.text for u in ("县卫生健康局", "县财政局", "县医保局"))
+    answer = three.ask("剑阁县“十四五”卫生健康规划实施的主体责任由哪个部门承担？")
+    assert answer.kind == "duty" and "责任单位：县卫生健康局" in answer.text and "县财政局" not in answer.text
+    assert "责任单位：县委县政府" not in answer.text  # the task's other duty does not state this topic
+    answer = three.ask("剑阁县疾控中心实验室标准化建设由谁牵头？")  # the note after items （1）（2） covers both
+    assert answer.kind == "duty" and "牵头：县卫生健康局；参与：县委编办" in answer.text
+    answer = three.ask("剑阁县卫生健康事业发展由谁负总责？")
+    assert answer.kind == "duty" and "责任单位：县委县政府" in answer.text
+
+
+def test_english_words_for_disease_control_and_sub_centres():
+    from assistant.glossary import chinese_terms
+
+    assert "疾病预防控制" in chinese_terms("Who leads disease prevention and control?")
+    assert "次中心" in chinese_terms("the county-level medical sub-centre")
+    assert "妇幼保健院" in chinese_terms("relocating the maternal and child health hospital")
