@@ -40,6 +40,7 @@ from .scope import Scope, plan_places, related, scope_of, unindexed_text
 from .search import fuse, normalise, resolve_plans, tokenize, top_k
 from .settings import MAX_QUESTION_CHARS, Settings
 from .store import load_files, read_manifest, search_params
+from .text import flat as _flat
 from .verify import (
     COLLOQUIAL,
     absent_terms,
@@ -605,6 +606,3 @@ def _label(c: Citation) -> str:
     """[n] plan title › section path (the notice header has no section)."""
     return f"[{c.n}] {c.title}" + (f" › {c.section}" if c.section else "")
 
-
-def _flat(text: str) -> str:
-    return re.sub(r"\s+", "", normalise(text))

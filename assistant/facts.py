@@ -9,12 +9,12 @@ every record keeps the raw offsets of the text it came from so it can be cited e
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from .columns import MARKS, YEAR, columns, split_unit
 from .duties import Duty, extract_duties
 from .parse import BOX, Block
+from .text import key as _norm
 from .units import normalise_unit, unit_matches
 
 __all__ = [
@@ -362,10 +362,6 @@ _GENERIC = frozenset(
     "医院 数量 提升 提高 以上 以下 多少 指标 要求 国家 省级 市级 区级 县级 每千 每万 每千人口 每万人口".split()
 )
 _SOURCE_RANK = {"table": 0, "box": 1, "prose": 2}
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^\w%‰]", "", unicodedata.normalize("NFKC", text).lower())
 
 
 def longest_common(a: str, b: str) -> str:

@@ -7,11 +7,11 @@ search. They are pure over the fact lists; ``core.Assistant`` turns spans into c
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from .chunking import Chunk
 from .facts import Duty, Target, indicator_scores, longest_common, match_indicator
+from .text import flat as _flat
 from .units import normalise_unit, unit_matches
 from .verify import COLLOQUIAL, asked_years, modifier_conflict, names_measure
 
@@ -224,10 +224,6 @@ def target_span(t: Target) -> Span:
 BASELINE_Q = re.compile(r"20(1\d|20)年|基期|基数|现状|目前|现在|baseline|in 20(1\d|20)", re.I)
 FUTURE_Q = re.compile(r"20(2[1-9]|3\d)|目标|要达到|要到|力争|target|goal", re.I)
 NO_VALUE = ("", "-", "--", "—", "——", "/")
-
-
-def _flat(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
 def absent_indicator(query: str, everywhere: list[Target], titles: dict[str, str], plans: list[str],

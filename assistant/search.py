@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
 from .meta import DOC_KINDS, Plan
+from .text import normalise  # noqa: F401  (re-exported: the one normaliser)
 
 RRF_K = 60
 FUSION_WEIGHTS = (1.0, 0.5)  # BM25, dense: exact terms (indicator names, units) matter most in plans
@@ -18,11 +18,6 @@ STOPWORDS = frozenset(
     "有 有没有 是否 这个 那个 一下 规划 里 中 对 把 被 由 为 到 从 年 the a an of in to for is are what which "
     "who how does do on by and or with plan".split()
 )
-
-
-def normalise(text: str) -> str:
-    """Full-width → half-width and lower case, so 'ＤＲＧ' and 'drg' meet."""
-    return unicodedata.normalize("NFKC", text).lower()
 
 
 def tokenize(text: str) -> list[str]:

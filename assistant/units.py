@@ -8,7 +8,8 @@ general rules of how Chinese government bodies are abbreviated, never from a lis
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from .text import flat
 
 # Full function names → the customary short form (regexes, longest first where one contains another).
 STEMS: tuple[tuple[str, str], ...] = (
@@ -86,7 +87,7 @@ _GROUP = re.compile(r"^(.+?)等((?:[区市县]直)?(?:各|其他)?(?:有关|相�
 
 
 def _plain(name: str) -> str:
-    return re.sub(r"[\s\u3000“”\"']", "", unicodedata.normalize("NFKC", name))
+    return re.sub(r"[“”\"']", "", flat(name))
 
 
 def _parse(name: str) -> tuple[str, str, str]:

@@ -222,11 +222,14 @@ def asked_measures(question: str) -> list[str]:
 
 
 def _measure_runs(question: str) -> list[str]:
+    """Runs ending in a measure word, as asked and with users' words in the plans' words (抽烟率 → 吸烟率)."""
     q = _BRACKETED.sub("", normalise(question))  # 药师（药士）数 → 药师数
-    for word, plan_words in SYNONYMS.items():  # 抽烟率 is asked, 吸烟率 is written
-        q = q.replace(word, plan_words[0])
-    runs = [run[:m.end()] for run in re.findall(r"[\u4e00-\u9fff]+", q) for m in _MEASURE_END.finditer(run)]
-    return [r for r in runs if not any(r.endswith(w) for w in COLLOQUIAL if len(w) >= 2)]
+    folded = q
+    for word, plan_words in SYNONYMS.items():
+        folded = folded.replace(word, plan_words[0])
+    runs = [run[:m.end()] for text in dict.fromkeys((q, folded))
+            for run in re.findall(r"[\u4e00-\u9fff]+", text) for m in _MEASURE_END.finditer(run)]
+    return [r for r in dict.fromkeys(runs) if not any(r.endswith(w) for w in COLLOQUIAL if len(w) >= 2)]
 
 
 def names_measure(question: str, indicator: str) -> bool:

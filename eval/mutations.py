@@ -53,7 +53,7 @@ def _ignore_asked_year():
     from assistant import core
 
     core.Assistant._years_stated = lambda self, reply, years: reply
-    core.Assistant._with_years = lambda self, picked, hits, years: picked
+    core.Assistant._with_years = lambda self, picked, hits, years, own_period=True: picked
 
 
 def _no_indicator_identity():
@@ -81,6 +81,37 @@ def _no_multi_part_check():
     route.parts_of = lambda question: []
 
 
+def _no_asked_measure_check():
+    from assistant import core, route
+
+    core.states_measure = lambda question, sentence: True
+    route.names_measure = lambda question, indicator: True
+
+
+def _no_named_facility_check():
+    from assistant import core
+
+    core.Assistant._names_all = lambda self, facilities, where, plan_ids: True
+
+
+def _no_amount_unit_check():
+    from assistant import answer, core
+
+    answer.gives_amount = core.gives_amount = lambda text, unit: True
+
+
+def _no_amount_subject_check():
+    from assistant import core
+
+    core.Assistant._amount_named = lambda self, q, query, picked, hits, plan_ids: picked
+
+
+def _english_places_ignored():
+    from assistant import scope
+
+    scope.find_places_en = lambda text: []
+
+
 MUTATIONS = {
     "swap-target-baseline": _swap_target_and_baseline,
     "duty-note-of-top-hit": _duty_note_of_top_hit,
@@ -90,6 +121,11 @@ MUTATIONS = {
     "no-topic-presence": _no_topic_presence,
     "no-unit-listed-check": _no_unit_listed_check,
     "no-multi-part-check": _no_multi_part_check,
+    "no-asked-measure-check": _no_asked_measure_check,
+    "no-named-facility-check": _no_named_facility_check,
+    "no-amount-unit-check": _no_amount_unit_check,
+    "no-amount-subject-check": _no_amount_subject_check,
+    "english-places-ignored": _english_places_ignored,
 }
 
 

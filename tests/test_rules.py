@@ -10,7 +10,17 @@ import pytest
 
 from assistant.places import find_places, find_places_en, place_of
 from assistant.route import unglue
-from assistant.verify import absent_terms, asked_years, modifier_conflict, states_measure, states_year, used
+from assistant.verify import (
+    absent_terms,
+    asked_years,
+    modifier_conflict,
+    named_facilities,
+    names_in,
+    plan_end_year,
+    states_measure,
+    states_year,
+    used,
+)
 from eval.runner import body
 
 
@@ -97,6 +107,48 @@ def test_a_document_word_is_split_from_the_next_word(question, glued):
     assert unglue(question) == glued
 
 
+@pytest.mark.parametrize("text", ["国家级基层中医药工作示范县", "提升中心城区健身圈"])
+def test_a_two_character_place_name_inside_a_word_is_no_place(text):
+    assert find_places(text) == []
+
+
+@pytest.mark.parametrize("text, code", [("河南省范县的规划", "410926"), ("在城区建设", "140302")])
+def test_a_two_character_place_name_standing_alone_is_a_place(text, code):
+    assert code in find_places(text)[-1].codes
+
+
+def test_a_plan_period_is_read_from_its_title():
+    assert plan_end_year("某区“十四五”卫生健康发展规划") == 2025
+    assert plan_end_year("健康某州行动实施方案（2021—2025年）") == 2025 and plan_end_year("关于加快发展的意见") is None
+    # a period that names the plan asks for no year; any other period or an explicit year still does
+    assert asked_years("对卫生健康十四五规划有意见打哪个电话", own_period=2025) == ()
+    assert asked_years("对卫生健康十四五规划有意见打哪个电话") == (2025,)
+    assert asked_years("“十三五”规划当初定的目标", own_period=2025) == (2020,)
+
+
+@pytest.mark.parametrize("question, names", [
+    ("规划里鱼台县中医院新院区有多少床位", ["鱼台县中医院"]), ("第二人民医院新院区哪年完工", ["第二人民医院"]),
+    ("要建设新院区的是哪两家镇级卫生院", []),  # a level word, not a name
+    ("打造成省级中医药医养结合特色基地", []),  # a description, not a name
+])
+def test_named_facilities_are_particular_ones(question, names):
+    assert named_facilities(question) == names
+
+
+def test_a_named_facility_must_be_written_as_such():
+    assert names_in("区妇保院", "区妇幼保健院新院区") and names_in("湖田卫生院", "湖田卫生院")
+    assert not names_in("鱼台县中医院", "鱼台县人民医院扩建项目")
+
+
+@pytest.mark.parametrize("question, indicator", [
+    ("每千人口多少公共卫生人员", "每千人口公共卫生人员数"),  # 多少 is a question word
+    ("二级以上综合医院里开老年医学科的比例", "二级及以上综合医院设置老年医学科的比例"),  # 里开: segmenter-made
+    ("省级示范村卫生室至少几个", "省级示范标准村卫生室"),  # 示范…村 spread inside the indicator
+])
+def test_words_that_are_no_modifier_do_not_conflict(question, indicator):
+    assert modifier_conflict(question, indicator) == ""
+
+
 @pytest.mark.parametrize("question, plan, absent", [
     ("规划里普惠托育在哪一节", "发展普惠托育服务", []),  # 里 glued onto 普惠
     ("重点项目的床位规模", "重点项目：床位规模800张", []),  # 项目|的: not the word 目的
@@ -170,6 +222,11 @@ RULES = [
     ("乐山市市中区人均预期寿命2025年要达到多少岁？", False, "78.67"),
     ("福山区规划里普惠托育服务在哪一部分？", False, "14. 健全婴幼儿发展政策"),  # 规划里 glued onto 普惠
     ("济宁市禁毒工作由哪个部门牵头？", True, "禁毒"),  # a task named by a verb the plan never uses
+    ("济宁市规划里鱼台县第二中医院的床位规模是多少？", True, "未在所选规划中找到"),  # a facility it never names
+    ("济宁的规划中嘉祥县人民医院新院区建设项目由哪个部门负责？", False, "7.完善医院基础设施建设"),  # content
+    ("济宁要创建几个全国基层中医药工作示范县？", False, "11个"),  # 示范县 is not the county 范县
+    ("张店区“十四五”期间要争创几个齐鲁中医药优势专科集群成员专科？", False, "争创5个"),  # the plan's own period
+    ("张店区到2030年要争创几个齐鲁中医药优势专科集群成员专科？", True, "未给出2030年"),
 ]
 
 

@@ -7,10 +7,11 @@ and read fields with ``getattr`` so a record type gaining fields does not break 
 from __future__ import annotations
 
 import csv
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from assistant.text import flat
 
 TARGET_HEADERS = ["规划", "领域", "指标", "单位", "基期值", "目标值", "指标性质"]
 SAME_HEADERS = ["规划", "指标", "单位", "基期值", "目标值", "指标性质"]
@@ -38,7 +39,7 @@ def _with_year(value, year) -> str:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", str(text or "")).lower()
+    return flat(str(text or ""))
 
 
 def _titles(plans: Sequence) -> dict[str, str]:
