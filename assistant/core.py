@@ -33,6 +33,7 @@ from .duties import states_duties
 from .embed import EmbedderError, Encoder, load_encoder
 from .facts import BACKGROUND, Duty, IndicatorIndex, Target
 from .glossary import expand
+from .lexicon import ScopedLexicon
 from .meta import Plan
 from .parse import SEP, TOC_WORDS, OutlineEntry
 from .places import find_places
@@ -79,9 +80,6 @@ class Assistant:
         self.chunks: list[Chunk] = chunks
         self.texts: dict[str, str] = texts
         self._vectors = vectors
-        self._bm25 = bm25
-        self._df: dict[str, int] = terms["df"]
-        self._docs: int = int(terms["docs"])
         self._encoder = encoder
         rows: dict[str, list[int]] = {pid: [] for pid in self._plan}
         for i, c in enumerate(chunks):
@@ -98,6 +96,9 @@ class Assistant:
         self._outline: dict[str, list[OutlineEntry]] = {}
         for e in facts.get("outline", ()):
             self._outline.setdefault(e.plan, []).append(e)
+        self._lexicon = ScopedLexicon([c.search_text(self._plan[c.plan].title) for c in chunks],
+                                      [c.plan for c in chunks], bm25, terms["df"], int(terms["docs"]),
+                                      {pid: [e.title for e in es] for pid, es in self._outline.items()})
         self._worded: dict[str, bool] = {}  # plan → does it word any duty (read once, when first asked)
 
     @classmethod
@@ -162,10 +163,12 @@ class Assistant:
         dense_rows: list[int] = []
         if mode in ("hybrid", "bm25"):
             t = time.perf_counter()
-            q = [tok for tok in tokenize(question) if tok in self._bm25.vocab_dict]
+            lex = self._lexicon(plan_ids)  # the scope's own statistics: other plans do not reorder these
+            q = [tok for tok in tokenize(question) if tok in lex.bm25.vocab_dict]
             if q:
-                scores = self._bm25.get_scores(q)
-                bm25_rows = [r for r in top_k(scores, allowed, n) if scores[r] > 0]
+                scores = lex.bm25.get_scores(q)
+                mask = allowed if len(lex.rows) == len(self.chunks) else None
+                bm25_rows = [int(lex.rows[r]) for r in top_k(scores, mask, n) if scores[r] > 0]
             timings["bm25_ms"] = (time.perf_counter() - t) * 1000
         if mode in ("hybrid", "dense"):
             t = time.perf_counter()
@@ -177,6 +180,11 @@ class Assistant:
             dense_rows = [int(i) for i in idx[0] if i >= 0]
             timings["faiss_ms"] = (time.perf_counter() - t) * 1000
         return fuse(bm25_rows, dense_rows, k)
+
+    def _weights(self, tokens: list[str], plan_ids: list[str]) -> dict[str, float]:
+        """idf weights of question tokens over the plans in scope (see assistant/lexicon.py)."""
+        df, docs = self._lexicon.weights_df(plan_ids)
+        return query_weights(tokens, df, docs)
 
     # -- answering -------------------------------------------------------------------------
 
@@ -281,10 +289,6 @@ class Assistant:
             return self._duty(query, plan_ids, duties, titles)
         topic = self._place_free(query, plan_ids)
         targets = self._indicators.candidates(topic, scoped)
-        if plan_ids and kind == "target":
-            absent = route.absent_indicator(topic, self._indicators.candidates(topic), titles, plan_ids, self.texts)
-            if absent:
-                return absent
         order = [p.id for p in self.plans if p.id in scoped]
         reply = route.answer_targets(topic, kind, targets, order, titles, bool(plan_ids), self._sentence_of,
                                      self.texts)
@@ -314,7 +318,7 @@ class Assistant:
         unit = route.unit_named(self._place_free(query, plan_ids), duties)
         about = query.replace(unit, " ") if unit else query  # the task's topic, without the asked unit
         about = route.PLAN_PERIOD.sub(" ", route.UNIT_TASKS_Q.sub(" ", about))
-        weights = query_weights(self._topic_tokens(about, plan_ids), self._df, self._docs)
+        weights = self._weights(self._topic_tokens(about, plan_ids), plan_ids)
         return route.answer_duty(weights, duties, titles, self._by_plan, self.texts, unit,
                                  self._place_free(about, plan_ids), titled)
 
@@ -323,7 +327,7 @@ class Assistant:
         quoted from its opening in the body; only a section the body lacks (a file with the 目录 and part
         of the body) is answered from its 目录 line, with the chapter path the 目录 gives."""
         about = route.LOCATE_Q.sub(" ", query)  # "哪一节", "在哪里讲" say what is asked, not the topic
-        weights = query_weights(self._topic_tokens(about, plan_ids), self._df, self._docs)
+        weights = self._weights(self._topic_tokens(about, plan_ids), plan_ids)
         titles = [_flat(self._plan[p].title) for p in plan_ids or self._plan]  # "卫生健康规划里" names the plan
         weights = {t: w for t, w in weights.items() if not all(_flat(t) in title for title in titles)}
         total = sum(weights.values())
@@ -369,7 +373,7 @@ class Assistant:
         facilities = named_facilities(query)  # 鱼台县中医院 is not 鱼台县人民医院
         if not picked:
             return picked
-        weights = {t: w for t, w in query_weights(self._topic_tokens(query, plan_ids), self._df, self._docs).items()
+        weights = {t: w for t, w in self._weights(self._topic_tokens(query, plan_ids), plan_ids).items()
                    if t not in route.DUTY_WORDS and t not in COLLOQUIAL}
         keep = []
         for rank, sent in picked:
@@ -539,7 +543,7 @@ class Assistant:
         return [tok for tok in tokenize(text) if tok not in names]
 
     def _pick_sentences(self, q: str, query: str, hits, plan_ids, duty: bool = False):
-        weights = query_weights(self._topic_tokens(query, plan_ids), self._df, self._docs)
+        weights = self._weights(self._topic_tokens(query, plan_ids), plan_ids)
         passages = []
         for rank, hit in enumerate(hits):
             chunk = self.chunks[hit.row]

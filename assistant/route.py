@@ -226,34 +226,6 @@ FUTURE_Q = re.compile(r"20(2[1-9]|3\d)|目标|要达到|要到|力争|target|goa
 NO_VALUE = ("", "-", "--", "—", "——", "/")
 
 
-def absent_indicator(query: str, everywhere: list[Target], titles: dict[str, str], plans: list[str],
-                     texts: dict[str, str]) -> Reply | None:
-    """The question names another plan's indicator, and the chosen plans never use its words.
-
-    Saying "not stated" is only safe when the indicator's distinctive wording (the longest run the
-    question shares with it) appears nowhere in the chosen plans' text.
-    """
-    scored = indicator_scores(query, everywhere)
-    if not scored or scored[0][1].plan in plans:
-        return None
-    score, top = scored[0]
-    name = _flat(top.indicator)
-    if score < 0.6 * len(name):
-        return None
-    mine = [s for s, t in scored if t.plan in plans]
-    if mine and mine[0] >= 0.6 * score:
-        return None  # the chosen plans have a close enough indicator of their own
-    shared = longest_common(_flat(query), name)
-    if len(shared) < 4 or any(shared in _flat(texts[p]) for p in plans):
-        return None
-    names = "、".join(f"《{titles[p]}》" for p in plans)
-    line = f"{names}未提及“{top.indicator}”；《{titles[top.plan]}》有此指标：{target_line(top)}[1]"
-    return Reply("target", (line,), (target_span(top),), abstained=True)
-
-
-PAST_Q = re.compile(r"十[一二三]五|原定|当初|回顾|实际|完成|achiev|actual|review|previous plan|13th", re.I)
-
-
 def _for_period(query: str, targets: list[Target]) -> tuple[list[Target], list[Target]]:
     """The records a question may be answered from, and those it may not (review-table records for a
     question about the plan's own targets, the plan's own records for one about an earlier plan).
@@ -274,6 +246,9 @@ def _for_period(query: str, targets: list[Target]) -> tuple[list[Target], list[T
     if words and not years - past_years:
         return past, current
     return targets, []
+
+
+PAST_Q = re.compile(r"十[一二三]五|原定|当初|回顾|实际|完成|achiev|actual|review|previous plan|13th", re.I)
 
 
 def answer_targets(query: str, kind: str, targets: list[Target], plan_order: list[str],

@@ -99,6 +99,8 @@ def modifier_conflict(question: str, indicator: str) -> str:
     for a, b in EQUIVALENT:
         q = q.replace(a, b)
     ind = _indicator_form(indicator)
+    for word, plan_words in SYNONYMS.items():  # folded on both sides: the plan may use the user's word
+        ind = ind.replace(word, plan_words[0])
     for a, b in EQUIVALENT:
         ind = ind.replace(a, b)
     head = _head(q, ind)
@@ -108,7 +110,12 @@ def modifier_conflict(question: str, indicator: str) -> str:
     word = ""
     for m in re.finditer(re.escape(head), q):
         at = m.start() - 1
-        word = next((w for w, a, b in words if a <= at < b), "")
+        k = next((i for i, (w, a, b) in enumerate(words) if a <= at < b), None)
+        word = words[k][0] if k is not None else ""
+        while k and len(word) < 4 and re.fullmatch(r"[\u4e00-\u9fff]", words[k][0]) and \
+                re.fullmatch(r"[\u4e00-\u9fff]", words[k - 1][0]):  # 产|前|筛查率: single characters join
+            k -= 1
+            word = words[k][0] + word
         if (not re.fullmatch(r"[\u4e00-\u9fff]{2,}", word) or word in SCOPE_WORDS or word in ind
                 or any(word.endswith(s) and len(word) - len(s) < 2 for s in SCOPE_WORDS) or find_places(word)
                 or word in COLLOQUIAL or not _freq(word) or _spread(word).search(ind)):
@@ -249,11 +256,15 @@ def states_measure(question: str, sentence: str) -> bool:
     and the question's modifier is not missing before it (健康预期寿命 is not answered by
     "人均预期寿命达到78岁，健康水平显著提高")."""
     measures = asked_measures(question)
-    if not measures:
-        return True
     text = _BRACKETED.sub("", re.sub(r"\s", "", normalise(sentence)))
     cells = re.split(r"[;；]", text)
-    if len(cells) >= 3:  # a table row as the index writes it: "指标 X；单位 人；2020年 3.1；2025年 4.5"
+    row = len(cells) >= 3  # a table row as the index writes it: "指标 X；单位 人；2020年 3.1；2025年 4.5"
+    q = normalise(question)
+    if row and any(modifier_conflict(q, c) for c in cells):
+        return False  # the row's indicator contradicts the question (专科 asked, 全科 listed)
+    if not measures:
+        return True
+    if row:
         named_parts = [(c, text.find(c)) for c in cells] if _FIGURE.search(text) else []
     else:
         named_parts, at = [], 0
@@ -261,7 +272,6 @@ def states_measure(question: str, sentence: str) -> bool:
             at = text.find(c, at)
             if f := _FIGURE.search(c):
                 named_parts.append((c[:f.start()], at))
-    q = normalise(question)
     for measure in measures:
         need = min(MIN_MEASURE_END, len(measure))
         for named, at in named_parts:
@@ -270,7 +280,7 @@ def states_measure(question: str, sentence: str) -> bool:
                 continue
             cut = named.rfind(measure[-ends[-1]:]) + ends[-1]
             conflict = modifier_conflict(q, named[:cut])
-            if not conflict or conflict in text[:at + cut]:  # the modifier said earlier in the sentence
+            if not conflict or (not row and conflict in text[:at + cut]):  # said earlier in a prose sentence
                 return True
     return False
 
