@@ -20,7 +20,8 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _LABEL = re.compile(r"^(发布机构|发文机关|成文日期|发布日期|文号|索引号)[:：]\s*(.+)$")
 _DOCNO = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[（(]\d{4}[〕\]）)]\s*\d+\s*号")
 _ISSUER = re.compile(r"^[\u4e00-\u9fa5（）]{2,30}(?:人民政府办公室|人民政府办公厅|人民政府|委员会|办公室|局|委)$")
-_PLACE = re.compile(r"([\u4e00-\u9fa5]{1,8}?(?:自治州|自治县|省|市|区|县|旗|州|盟))")
+# 州 may end a city's own name (温州市, 贵州省): the level word after it belongs to the same place
+_PLACE = re.compile(r"([\u4e00-\u9fa5]{1,8}?(?:自治州|自治县|州[市省]?|省|市|区|县|旗|盟))")
 _LEVEL_END = re.compile(r"(自治州|自治县|自治区|自治旗|特别行政区|省|市|区|县|旗|州|盟)$")
 _LEVEL_CHARS = "省市区县州旗盟"
 STATUS_WORDS = ("征求意见稿", "送审稿", "草案", "试行", "修订稿", "讨论稿")
@@ -79,6 +80,7 @@ def _clean_lines(raw: str, limit: int = 80) -> list[str]:
 
 _NOT_TITLE = re.compile(r"[《》。：:>|\\]")  # references, sentences, label lines (索引号：…), site menus
 _CITED_TITLE = re.compile(r"(?:印发|征求|公布|发布)[^《]{0,8}《([^》]{4,60})》")
+_NOTICE = re.compile(r"^(.{2,30}?)关于")  # "X关于印发…的通知": X issued the notice
 
 
 def _title(lines: list[str], fallback: str) -> tuple[str, int]:
@@ -116,7 +118,9 @@ def plan_metadata(plan_id: str, doc: str, raw: str) -> Plan:
     head = lines[: max(title_line, 1)]
     labels = dict(m.groups() for m in map(_LABEL.match, lines[:40]) if m)  # web-page 发布机构：… lines
     bare = [_DOCNO.sub("", _DATE.sub(" ", ln)).strip() for ln in lines[:40]]  # "X办公室 2022年3月1日 X发〔…〕5号"
-    issuer = labels.get("发布机构") or labels.get("发文机关") or next(
+    # the issuing body as the document names it beats the web page's 发布机构, often the department that posted it
+    notice = next((m.group(1) for m in map(_NOTICE.match, head) if m and _ISSUER.match(m.group(1))), "")
+    issuer = labels.get("发文机关") or notice or labels.get("发布机构") or next(
         (b for b in bare[: max(title_line, 1)] if _ISSUER.match(b) and "文件" not in b), "")
     if not issuer:
         issuer = next((b for b in bare if _ISSUER.match(b)), "")

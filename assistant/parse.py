@@ -32,6 +32,8 @@ HEADING_STYLES: tuple[tuple[int, re.Pattern[str]], ...] = (
     (6, re.compile(r"^[（(]\d{1,2}[）)]")),
 )
 BOX = re.compile(r"^专栏\s*\d")
+_CLAUSE = re.compile(r"[，,；;]")
+_NOTE_ONLY = re.compile(r"\s*(?:[（(][^（）()]*[）)])?\s*")  # nothing, or one bracketed note
 _MAX_HEADING = 40
 
 # A 目录 (table of contents): its heading word, the unnumbered parts it may list, and how a page number
@@ -101,6 +103,8 @@ def heading_of(text: str, raw_line: str = "") -> tuple[int, str] | None:
         else:
             cut = re.search(r"[。：:！？]", text)
             title = text[: cut.start()] if cut else text
+            if cut and cut.group() == "。" and _CLAUSE.search(title) and _NOTE_ONLY.fullmatch(text[cut.end():]):
+                return None  # one sentence of clauses, maybe with its note ("（三）新建…，规划床位300张。"): a list item
         title = title.rstrip("。：: ")
         if len(title) > _MAX_HEADING:
             if cut is None and level in (3, 4) and len(text) <= 60:
@@ -500,8 +504,10 @@ def parse_blocks(raw: str, title: str = "") -> list[Block]:
                 stack.append((level, name))
             if ln.text.rstrip("。") != name:
                 para.append(ln)
-            elif level > TITLE_LEVEL:  # a bare heading opens its first paragraph, so quotes show where they are
-                para.append(_Line(ln.raw, ln.start, ln.text + "\n", array("i", [*ln.pos, ln.pos[-1]]), True))
+            elif level > TITLE_LEVEL:  # a bare heading opens its first paragraph, so quotes show where they are;
+                # one written as a sentence ("（1）乐城国际医学检验中心。") is plan text even when nothing follows it
+                para.append(_Line(ln.raw, ln.start, ln.text + "\n", array("i", [*ln.pos, ln.pos[-1]]),
+                                  not ln.text.endswith("。")))
         elif para and not para[-1].text.endswith(_TERMINAL):
             para.append(ln)
         else:

@@ -101,3 +101,40 @@ def test_metadata_comes_from_the_text():
     assert "fushan" in fushan.short_names and "福山" in fushan.short_names
     draft = plan_metadata("d", "d.txt", "某某县“十四五”卫生健康规划（征求意见稿）\n一、总体要求\n正文。")
     assert draft.status == "征求意见稿" and draft.jurisdiction == "某某县"
+
+
+def test_a_whole_sentence_item_is_no_heading():
+    assert heading_of("（三）新建县精神卫生中心，规划床位280张。") is None
+    assert heading_of("（2）新建县康复医院，设置床位90张。（牵头单位：县卫生健康局）") is None
+    assert heading_of("二、坚持预防为主，推动关口前移。") is None
+    # a heading: a title with its body on the same line, a title with a full stop, a bare comma title
+    assert heading_of("（一）人民至上，健康优先。把人民健康融入各项政策。") == (4, "（一）人民至上，健康优先")
+    assert heading_of("2.提升区级医院服务能力。") == (5, "2.提升区级医院服务能力")
+    assert heading_of("（一）构建强大的公共卫生体系，提高疾病风险防治能力") is not None
+    text = "二、重点任务\n（一）新建中心，规划床位280张。\n（二）扩建医院，新增床位60张。\n牵头单位：县卫生健康局\n"
+    assert {b.section for b in parse_blocks(text)} == {("二、重点任务",)}
+
+
+def test_a_heading_written_as_a_sentence_keeps_its_text():
+    text = "专栏4 重点项目\n（1）某某医学检验中心。\n（2）某某再生医学研究基地。\n第二节 其他\n正文。"
+    kept = [b.text for b in parse_blocks(text)]
+    assert "（1）某某医学检验中心。\n" in kept and "（2）某某再生医学研究基地。\n" in kept
+    bare = "第一节 总体要求\n（一）指导思想\n（二）基本原则\n坚持预防为主。"
+    assert [b.text for b in parse_blocks(bare)] == ["（二）基本原则\n坚持预防为主。"]
+
+
+def test_a_city_named_with_zhou_keeps_its_level_word():
+    text = "某州市某城区卫生健康局\n某城区卫生健康事业发展规划（征求意见稿）\n正文。"
+    plan = plan_metadata("x", "x.txt", text)
+    assert (plan.jurisdiction, plan.parent) == ("某城区", "某州市")
+    prefecture = plan_metadata("y", "y.txt", "某吉州人民政府办公室\n健康某吉行动实施方案\n正文。")
+    assert prefecture.jurisdiction == "某吉州" and prefecture.issuer == "某吉州人民政府办公室"
+
+
+def test_the_notice_names_its_issuer_before_the_web_pages_publisher():
+    page = ("发布机构：某某区卫生健康局\n文号：某政办发〔2021〕3号\n"
+            "某某市某某区人民政府办公室关于印发《某某区“十四五”卫生健康规划》的通知\n"
+            "某某市某某区人民政府办公室\n2021年12月20日\n某某区“十四五”卫生健康规划\n一、总体要求\n正文。")
+    assert plan_metadata("p", "p.txt", page).issuer == "某某市某某区人民政府办公室"
+    posted = page.replace("某某市某某区人民政府办公室关于印发《某某区“十四五”卫生健康规划》的通知\n", "")
+    assert plan_metadata("q", "q.txt", posted).issuer == "某某区卫生健康局"
