@@ -1,8 +1,8 @@
 """Issue 12, "done when": adding made-up plans in every fixture style changes no answer about the other plans.
 
 The same questions about the corpus plans are asked of an index of corpus/ alone and of the session index of
-corpus/ plus every style fixture; each answer's text and abstained flag must be identical. The answers that
-still change are strict xfails that say why (CHANGES), so the day one stops changing the test says so.
+corpus/ plus every style fixture; each answer's text and abstained flag must be identical (keyword statistics are per scope and
+question words are weighted by a fixed table: assistant/lexicon.py).
 """
 
 from __future__ import annotations
@@ -44,16 +44,6 @@ QUESTIONS = (
     "济宁市养老机构护理型床位占比2025年要达到多少？",
     "乐山市市中区每千人口药师数2025年是多少？",
 )
-_IDF = ("BM25 and the answer's sentence weights use idf over the whole index (bm25/, terms.json), so the "
-        "fixtures' chunks reorder this plan's own passages: ")
-CHANGES = {  # question → why its answer still depends on the other plans
-    QUESTIONS[1]: _IDF + "the same sentences are quoted, cited [1][3] instead of [1][2]",
-    QUESTIONS[13]: _IDF + "another supporting sentence of the same plan is quoted",
-    QUESTIONS[26]: ("the absent-indicator check knows an indicator name only from some plan's targets: corpus "
-                    "alone answers 每千人口医疗卫生机构床位数 7.5张 (a wrong answer); with 芦淞's table it abstains"),
-    QUESTIONS[27]: ("both abstain, but the refusal names the nearest indicator: 市中区's own 医师数 alone, "
-                    "海南's 药师（药士）数 with the fixtures"),
-}
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +68,7 @@ def test_both_indexes_hold_what_they_should(assistant, corpus_only):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("question", [
-    pytest.param(q, id=f"q{n:02d}", marks=[pytest.mark.xfail(strict=True, reason=CHANGES[q])] if q in CHANGES else [])
-    for n, q in enumerate(QUESTIONS)])
+@pytest.mark.parametrize("question", [pytest.param(q, id=f"q{n:02d}") for n, q in enumerate(QUESTIONS)])
 def test_style_fixtures_change_no_answer_about_the_corpus_plans(assistant, corpus_only, question):
     alone, mixed = corpus_only.ask(question), assistant.ask(question)
     assert (alone.text, alone.abstained) == (mixed.text, mixed.abstained), (
