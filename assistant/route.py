@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from .chunking import Chunk
 from .facts import Duty, Target, indicator_scores, longest_common, match_indicator
 from .text import flat as _flat
-from .units import normalise_unit, unit_matches
+from .units import normalise_unit, unit_level, unit_matches
 from .verify import COLLOQUIAL, asked_years, modifier_conflict, names_measure
 
 TARGET_Q = re.compile(r"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|几[个家所张人]|多高|多大|"
                       r"how (many|much|high)|target|goal|aim|rate|ratio|number of|per ", re.I)
-DUTY_Q = re.compile(r"谁|哪个部门|哪些部门|哪些单位|什么部门|牵头|负责|责任单位|参与|配合|分工|(局|委|办|部门|单位)管|"
+DUTY_Q = re.compile(r"谁|哪个部门|哪些部门|哪些单位|什么部门|牵头|负责|责任单位|参与|配合|协同|协作|分工|(局|委|办|部门|单位)管|"
                     r"\bwho\b|which (department|unit|agenc|bureau|office)|\bleads?\b|responsib|in charge|"
                     r"takes? part|involved", re.I)
 NOT_DUTY_Q = re.compile(r"哪[两三几]?(家|所|个)(医院|机构|卫生院|单位牵头成立)|哪些医院|哪家医院|合资")
-UNIT_TASKS_Q = re.compile(r"(参与|牵头|负责|承担)(了)?(哪些|什么|几项)|哪些(任务|工作|事项)|"
+UNIT_TASKS_Q = re.compile(r"(参与|牵头|负责|承担)(了)?(哪些|什么|几项)|哪(些|几|一?项)(任务|工作|事项)|"
                           r"what (tasks|work)|which tasks", re.I)
 COMPARE_Q = re.compile(r"各地|各区|分别|对比|比较|相比|哪个(区|市|县|规划)更|两个?规划|几个规划|"
                        r"compare|comparison|each (plan|district|city)|both plans|across", re.I)
@@ -177,10 +177,17 @@ def duty_line(d: Duty) -> str:
     return f"{task}——" + "；".join(parts) + "。"
 
 
+# the level written before a unit the question names (区卫健局, 市医保局, 旗教育体育局)
+_ASKED_LEVEL = re.compile(r"(?:(?<![\u4e00-\u9fff])|(?<=[由是让请问和与及、，,的]))([省市区县旗州盟])"
+                          r"(?=[\u4e00-\u9fff]{1,8}?(?:局|委|办|部|中心))")
+
+
 def listed_unit(question: str, duties: list[Duty]) -> str | None:
     """A unit the question names as the plans list it (abbreviations folded: 区卫健局 ↔ 区卫生健康局)."""
-    units = sorted({u for d in duties for u in (*d.lead, *d.participants, *d.responsible)}, key=len, reverse=True)
     q = re.sub(r"\s", "", question)
+    level = _ASKED_LEVEL.search(q)  # "区卫健局…": a district bureau, never 市卫生健康委
+    units = sorted({u for d in duties for u in (*d.lead, *d.participants, *d.responsible)
+                    if not level or unit_level(u) in ("", level.group(1))}, key=lambda u: (-len(u), u))
     named = next((u for u in units if normalise_unit(u) and normalise_unit(u) in normalise_unit(q)), None)
     if named is None:
         for token in re.findall(r"[\u4e00-\u9fff]{2,12}?(?:局|委|办|部|院|中心|分局|政府)", q):
@@ -188,6 +195,12 @@ def listed_unit(question: str, duties: list[Duty]) -> str | None:
             if named:
                 break
     return named
+
+
+def asked_role(question: str) -> str:
+    """The one role a question asks about (牵头 or 参与), or "" when it asks about every task of a unit."""
+    lead, part = bool(re.search(r"牵头|\blead", question, re.I)), bool(re.search(r"参与|配合|协同|协作", question))
+    return "牵头" if lead and not part else "参与" if part and not lead else ""
 
 
 def duties_of_unit(question: str, duties: list[Duty]) -> tuple[str, list[tuple[Duty, str]]] | None:
@@ -459,7 +472,11 @@ def answer_unit_tasks(question: str, duties: list[Duty], titles: dict[str, str],
     if not found:
         return None
     named, rows = found
-    lines, spans = [f"{named}承担的任务（共{len(rows)}项）："], []
+    role = asked_role(question)  # "哪项任务由X牵头": the tasks it leads, not every task it is on
+    rows = [r for r in rows if not role or r[1] == role]
+    if not rows:
+        return Reply("unit_tasks", (f"规划未列明{named}{role}的任务。",), (), abstained=True)
+    lines, spans = [f"{named}{role or '承担'}的任务（共{len(rows)}项）："], []
     for d, role in rows:
         spans.append(note_span(d, containers))
         task = d.task or "（未编号任务）"

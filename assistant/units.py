@@ -111,6 +111,11 @@ def _parse(name: str) -> tuple[str, str, str]:
     return level, place, s
 
 
+def unit_level(name: str) -> str:
+    """The level a unit name states (区, 市, 县, 旗 …), or ""."""
+    return _parse(name)[0]
+
+
 def normalise_unit(name: str) -> str:
     """Canonical key for comparing unit names: 区卫生健康局 and 卫健委 both give 卫健局."""
     return _parse(name)[2]

@@ -248,3 +248,39 @@ def test_unindexed_place_is_not_answered_from_another_plan(assistant):
     text = body(a.text)
     assert a.abstained and "规划库中没有成都市武侯区的规划" in text and "4.05" not in text
     assert a.nearby == ()  # no related plan: nothing from another district is shown as near
+
+
+@pytest.mark.parametrize("question, role", [("哪项任务由区财政局牵头", "牵头"), ("区医保局参与了哪些任务", "参与"),
+                                            ("区民政局牵头或参与了哪些任务", ""), ("区财政局承担哪些任务", "")])
+def test_the_role_a_question_asks_about(question, role):
+    from assistant.route import asked_role
+
+    assert asked_role(question) == role
+
+
+def test_a_unit_of_the_asked_level_only(assistant):
+    text = body(assistant.ask("区卫健局牵头了哪些任务？").text)
+    assert text.startswith("区卫生健康局牵头的任务") and "市卫生健康委" not in text and "（参与）" not in text
+
+
+def test_answers_do_not_depend_on_the_hash_seed(index_dir, tmp_path):
+    """Set and dict order must never choose an answer: the same questions under three hash seeds."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("".join(json.dumps({"id": n, "question": q}, ensure_ascii=False) + "\n" for n, q in enumerate(
+        ["区卫健局牵头了哪些任务？", "福山区哪项任务由区财政局牵头？", "市医保局参与了哪些任务？",
+         "各地每千人口注册护士数2025年目标分别是多少？"])), encoding="utf-8")
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        run = subprocess.run([sys.executable, "-c", "from assistant.cli import main; main()", "ask", "--index",
+                              str(index_dir), "--questions", str(questions)], capture_output=True, text=True,
+                             env=dict(os.environ, PYTHONHASHSEED=seed), check=True)
+        rows = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+        for r in rows:
+            r.pop("timings", None)
+        outputs.add(json.dumps(rows, ensure_ascii=False, sort_keys=True))
+    assert len(outputs) == 1
