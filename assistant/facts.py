@@ -178,6 +178,7 @@ _FACILITY = r"(?:中心|医院|院区|项目|基地|平台|系统|大楼|综合�
 _DONE = r"(?:全部|全面|基本|如期)?(?:建成(?:并)?(?:投用|启用|投入使用|运行)?|投入使用|启用|投用)"
 _DONE_POST = re.compile(rf"^(?P<ind>[^\d]{{2,60}}?{_FACILITY})(?P<val>{_DONE})$")
 _DONE_PRE = re.compile(rf"^(?P<val>{_DONE})(?P<ind>[^\d]{{2,40}}{_FACILITY})$")
+_ITEM_MARK = re.compile(r"^(?:——|—|[（(][一二三四五六七八九十\d]{1,3}[）)]|[①-⑳])\s*")
 _CTX = re.compile(rf"^(?:力争|争取|计划)?(?P<past>截至|截止)?(?:到|至|于|在)?(?P<y>(?:19|20)\d{{2}})年"
                   rf"(?P<s>年底前|底前|底|末|前|以前)?|^“?(?P<p>十[{_CN}]五)”?(?:期间|时期|末)")
 _LEAD = re.compile(r"^(?:其中|并且|并(?!发)|且|同时|确保|力争|争取|努力|使(?!用)|让|将|把|实现|达到)+")
@@ -286,6 +287,7 @@ def _prose_targets(plan_id: str, raw: str, blocks: list[Block], base_year: int) 
             for c_lo, c_hi in _clauses(text, s_lo, s_hi):
                 clause = text[c_lo:c_hi].rstrip("。！？!?")
                 clause = re.sub(r"(?<=.)[（(][^（）()]*[）)]$", "", clause)  # 1500张（其中…）, …（牵头…）
+                clause = _ITEM_MARK.sub("", clause, count=1)  # "——到2025年", "（一）到2025年": the year is still read
                 ctx = _CTX.match(clause)
                 if ctx:
                     if ctx.group("p"):
