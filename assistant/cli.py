@@ -152,11 +152,14 @@ def list_cmd(index_dir: Path, as_json: bool) -> None:
         manifest = read_manifest(index_dir)
     except _user_errors() as exc:
         raise _fail(exc) from None
+    if not as_json:
+        click.echo("id\t标题 title\t辖区 jurisdiction\t发文机关 issuer\t日期 date\t文号 number\t状态 status\t文件 file")
     for p in manifest.plans:
         if as_json:
             click.echo(json.dumps(asdict(p), ensure_ascii=False))
         else:
-            click.echo(f"{p.id}\t{p.title}\t{p.jurisdiction}\t{p.date}\t{p.doc_number}\t{p.status}\t{p.doc}")
+            click.echo("\t".join((p.id, p.title, p.jurisdiction, p.issuer or "—", p.date or "—", p.doc_number or "未标注",
+                                  p.status or "—", p.doc)))
     click.echo(f"{len(manifest.plans)} plans, embedder {manifest.embedder}", err=True)
 
 

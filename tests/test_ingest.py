@@ -187,7 +187,8 @@ def test_text_without_headings_is_still_searchable(work_index, tmp_path):
 def test_list_and_remove_cli(work_index):
     runner = CliRunner()
     res = runner.invoke(cli, ["list", "--index", str(work_index.index_dir)])
-    assert res.exit_code == 0 and "烟福政办发〔2023〕7号" in res.output
+    assert res.exit_code == 0 and "烟福政办发〔2023〕7号" in res.output and "烟台市福山区人民政府办公室" in res.output
+    assert res.output.splitlines()[0].startswith("id\t标题")  # a header names the columns
     res = runner.invoke(cli, ["remove", "--index", str(work_index.index_dir), "不存在"])
     assert res.exit_code != 0 and "unknown plan" in res.output
     res = runner.invoke(cli, ["remove", "--index", str(work_index.index_dir), "济宁市"])
