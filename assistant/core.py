@@ -264,6 +264,7 @@ class Assistant:
             answer = self._from_reply(q, query, reply, hits, plan_ids, years)
         else:
             answer = self._from_passages(q, query, hits, plan_ids, years, duty=kind == "duty")
+        answer = self._every_question_answered(answer, plan_ids)
         if scope.missing:  # a place named beside those with plans ("福山区和芝罘区…") is said to have none
             note = "；".join(f"规划库中没有{m.text}的规划" for m in scope.missing)
             answer = replace(answer, text=f"注：{note}。\n{answer.text}")
@@ -388,6 +389,21 @@ class Assistant:
             if all(used(t, where) for t in terms) and self._names_all(facilities, where, plan_ids):
                 keep.append((rank, sent))
         return keep
+
+    def _every_question_answered(self, answer: Answer, plan_ids: list[str]) -> Answer:
+        """"A要达到多少？B建成多少个？": an answer that names nothing of one of the questions is not a whole
+        answer; it says which question is not answered and counts as an abstention (its lines still shown)."""
+        questions = [s for s in re.split(r"[？?]", answer.question) if s.strip()]
+        if answer.abstained or len(questions) < 2:
+            return answer
+        said = _flat(answer.text.split("\n出处：")[0].split("\nSources: ")[0])
+        unanswered = [s.strip() for s in questions
+                      if (terms := topic_terms(self._place_free(s, plan_ids), route.DUTY_WORDS))
+                      and not any(used(t, said) for t in terms)]
+        if not unanswered:
+            return answer
+        note = "；".join(f"未找到对“{s}”的回答" for s in unanswered) + "。以下为规划写明的部分："
+        return replace(answer, text=f"{note}\n{answer.text}", abstained=True)
 
     def _names_all(self, facilities: list[str], where: str, plan_ids: list[str]) -> bool:
         """Every named facility is written in the text: whole (济宁市老年病医院, short insertions allowed), or

@@ -375,7 +375,8 @@ def note_span(d: Duty, containers: dict[str, list[Chunk]]) -> Span:
 
 
 DUTY_WORDS = frozenset("谁 牵头 负责 部门 单位 参与 配合 哪些 哪个 什么 工作 任务 责任 责任单位 主要 主责 协同 协助 "
-                       "分工 承担 落实 规划 方面 有关 相关 who lead leads responsible department".split())
+                       "协作 分工 承担 落实 规划 方面 有关 相关 牵头部门 参与部门 配合部门 责任部门 牵头单位 参与单位 "
+                       "配合单位 协同单位 协作单位 主要责任单位 who lead leads responsible department".split())
 PLAN_PERIOD = re.compile(r"“?十[一二三四五六]五”?")  # names the plan every task is in, never one task's topic
 MIN_DUTY_COVER = 0.7  # share of the topic's weight the task's title and paragraph must contain
 
@@ -398,6 +399,9 @@ def answer_duty(topic_weights: dict[str, float], duties: list[Duty], titles: dic
     ``titled``: only tasks whose own title holds the topic ("区医保局在‘加强职业健康保护’中负责什么").
     """
     topic = _flat(topic)
+    for word in sorted(DUTY_WORDS | COLLOQUIAL, key=len, reverse=True):  # "参与部门有哪些" is no part of the topic
+        if len(word) >= 2:
+            topic = topic.replace(word, " ")
     weights = {t: w for t, w in topic_weights.items() if t not in DUTY_WORDS and t not in COLLOQUIAL}
     total = sum(weights.values())
     if not total:
