@@ -467,7 +467,8 @@ class Assistant:
     def _of_year(self, plan: str, said: str, start: int, end: int, year: int, own_period: bool = True) -> bool:
         """A claim is of the asked year if it or its lead-in states that year, or if the year is the end of
         the plan's own period (十四五 → 2025) and the claim gives a figure and no other year, outside a
-        review section: a 十四五 plan's "争创5个专科" is its 2025 aim."""
+        review section: a 十四五 plan's "争创5个专科" is its 2025 aim; likewise a figure in its review section
+        (发展基础, 回顾) is of the period before (十三五 → 2020)."""
         if states_year(said + self._context(plan, start, end), year):
             return True
         if not own_period:
@@ -475,8 +476,11 @@ class Assistant:
         home = next((c for c in self._by_plan.get(plan, ()) if c.start <= start < c.end), None)
         section = SEP.join(home.section) if home else ""
         own = re.sub(r"\[\d+\]", "", said)
-        return (plan_end_year(self._plan[plan].title) == year and not asked_years(own) and bool(FIGURE.search(own))
-                and not BACKGROUND.search(section))
+        end = plan_end_year(self._plan[plan].title)
+        if not end or asked_years(own) or not FIGURE.search(own):
+            return False
+        review = bool(BACKGROUND.search(section))  # 发展基础/回顾: what the previous period achieved
+        return (year == end and not review) or (year == end - 5 and review)
 
     def _sentence_of(self, t: Target) -> tuple[str, int, int]:
         """The whole plan sentence around a prose target, as clean text and raw offsets."""
