@@ -266,7 +266,7 @@ def _emit(rows: list[dict], as_csv: bool) -> None:
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row, for spreadsheets.")
 def targets(index_dir: Path, plans: tuple[str, ...], query: str | None, as_csv: bool) -> None:
     """List indicator targets (tables, prose and 专栏) with values, baselines and sources."""
-    from .facts import match_indicator
+    from .indicators import match_indicator
 
     meta, facts, ids = _facts(index_dir, plans)
     records = [t for t in facts["targets"] if t.plan in ids]

@@ -31,8 +31,9 @@ from .answer import (
 from .chunking import Chunk, sentences
 from .duties import states_duties
 from .embed import EmbedderError, Encoder, load_encoder
-from .facts import BACKGROUND, Duty, IndicatorIndex, Target
+from .facts import BACKGROUND, Duty, Target
 from .glossary import expand
+from .indicators import IndicatorIndex
 from .lexicon import ScopedLexicon
 from .meta import Plan
 from .parse import SEP, TOC_WORDS, OutlineEntry

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 
 from .chunking import Chunk
-from .facts import Duty, Target, indicator_scores, longest_common, match_indicator
+from .facts import Duty, Target
+from .indicators import indicator_scores, longest_common, match_indicator
 from .text import flat as _flat
 from .units import normalise_unit, unit_level, unit_matches
 from .verify import COLLOQUIAL, asked_years, modifier_conflict, names_measure

@@ -7,7 +7,8 @@ from functools import cache
 
 import pytest
 
-from assistant.facts import Duty, Target, extract_duties, extract_targets, match_indicator
+from assistant.facts import Duty, Target, extract_duties, extract_targets
+from assistant.indicators import match_indicator
 from assistant.parse import parse_blocks
 from assistant.units import normalise_unit, split_units, unit_matches
 from tests.conftest import plan_text
