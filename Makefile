@@ -6,12 +6,12 @@ BIN    := $(VENV)/bin
 TORCH  := torch==2.13.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint browser clean-index
+.PHONY: run test lint browser fonts clean-index
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,ocr]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -20,7 +20,11 @@ run: $(STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null; }
 
-test: $(STAMP) browser
+# The OCR tests draw scanned pages in this Chinese font.
+fonts:
+	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
+
+test: $(STAMP) browser fonts
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -58,6 +58,8 @@ class Citation:
     end: int
     chunk: str
     highlights: tuple[tuple[int, int], ...] = ()
+    page: int = 0  # 1-based PDF page the quote starts on; 0 for other files
+    ocr_confidence: float | None = None  # lowest recognition confidence of the quote's lines; None: not a scan
 
 
 @dataclass(frozen=True)

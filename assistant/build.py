@@ -97,9 +97,15 @@ def build_index(settings: Settings, encoder: Encoder | None = None, log=print, p
     """Parse, chunk, embed and index every plan in the corpus folder; returns stage timings."""
     t0 = time.perf_counter()
     docs = []
+    on_page = None
+    if progress:
+        from .ocr import progress_bar
+
+        on_page = progress_bar()
     for folder in (settings.corpus_dir, *settings.extra_corpus):
         extra = overrides(folder)
-        docs += [read_document(f, settings.chunking, extra.get(f.name) or extra.get(f.stem)) for f in plan_files(folder)]
+        docs += [read_document(f, settings.chunking, extra.get(f.name) or extra.get(f.stem), on_page)
+                 for f in plan_files(folder)]
     _refuse_duplicates(docs)
     t_parse = time.perf_counter() - t0
     encoder = encoder or load_encoder(settings.build_embedder)
@@ -129,9 +135,16 @@ def _current_documents(settings: Settings) -> tuple[Manifest, list[Document]]:
 
 
 def add_files(settings: Settings, files: list[Path], encoder: Encoder | None = None, log=print,
-              progress: bool = False) -> list[Change]:
-    """Add new plans, replace changed ones, skip unchanged ones; nothing is written if any file is bad."""
-    new_docs = [read_document(Path(f), settings.chunking) for f in files]  # raises before any write
+              progress: bool = False, on_page=None) -> list[Change]:
+    """Add new plans, replace changed ones, skip unchanged ones; nothing is written if any file is bad.
+
+    ``on_page(file name, pages done, pages to recognise)`` follows OCR of scanned pages (a tqdm bar with
+    ``progress``)."""
+    if on_page is None and progress:
+        from .ocr import progress_bar
+
+        on_page = progress_bar()
+    new_docs = [read_document(Path(f), settings.chunking, on_page=on_page) for f in files]  # raises before any write
     with write_lock(Path(settings.index_dir)):
         if (Path(settings.index_dir) / "manifest.json").exists():
             manifest, docs = _current_documents(settings)

@@ -36,6 +36,7 @@ from .glossary import expand
 from .indicators import IndicatorIndex
 from .lexicon import ScopedLexicon
 from .meta import Plan
+from .ocr import scan_note, source_facts
 from .parse import SEP, TOC_WORDS, OutlineEntry
 from .places import find_places
 from .scope import Scope, plan_places, related, scope_of, unindexed_text
@@ -146,11 +147,13 @@ class Assistant:
             mask[self._plan_rows[pid]] = True
         return mask
 
-    def add_plan(self, path: str | Path) -> Assistant:
-        """Add (or replace) one plan file in this index and return the reloaded assistant."""
+    def add_plan(self, path: str | Path, on_page=None) -> Assistant:
+        """Add (or replace) one plan file in this index and return the reloaded assistant.
+
+        ``on_page(file name, pages done, pages to recognise)`` reports OCR progress of a scanned plan."""
         from .build import add_files
 
-        add_files(self.settings, [Path(path)], encoder=self._encoder, log=lambda m: None)
+        add_files(self.settings, [Path(path)], encoder=self._encoder, log=lambda m: None, on_page=on_page)
         return Assistant.load(settings=self.settings, encoder=self._encoder)
 
     def retrieve(self, question: str, plan_ids: list[str], k: int, mode: str = "hybrid",
@@ -222,7 +225,7 @@ class Assistant:
         plan = self._plan[chunk.plan]
         text = self.texts[chunk.plan]
         return Citation(n, plan.doc, plan.id, plan.title, SEP.join(chunk.section), text[chunk.start:chunk.end],
-                        chunk.start, chunk.end, chunk.id, tuple(highlights))
+                        chunk.start, chunk.end, chunk.id, tuple(highlights), **source_facts(plan, chunk.start, chunk.end))
 
     def ask(self, question: str, plans: list[str] | None = None, mode: str = "full") -> Answer:
         """Answer from the plans with cited passages, or abstain and show the nearest passages.
@@ -501,7 +504,7 @@ class Assistant:
         section = SEP.join(span.section) if span.section else SEP.join(home.section) if home else ""
         return Citation(n, plan.doc, plan.id, plan.title, section,
                         self.texts[span.plan][span.start:span.end], span.start, span.end, home.id if home else "",
-                        (span.mark,))
+                        (span.mark,), **source_facts(plan, span.start, span.end))
 
     def _place_free(self, text: str, plan_ids: list[str]) -> str:
         """The question without the titles and place names that chose its plans, written in any form the
@@ -624,10 +627,10 @@ def _renumber(lines: list[str]) -> tuple[str, ...]:
 def _answer_text(english: bool, title: str | None, lines: list[str], cited: list[Citation]) -> str:
     """Answer lines under the plan title (when there is one plan), then where each cited passage is."""
     head = "" if title is None else (f"According to 《{title}》:\n" if english else f"据《{title}》：\n")
-    return head + "\n".join(lines) + ("\nSources: " if english else "\n出处：") + "；".join(map(_label, cited))
+    return head + "\n".join(lines) + ("\nSources: " if english else "\n出处：") + "；".join(_label(c, english) for c in cited)
 
 
-def _label(c: Citation) -> str:
-    """[n] plan title › section path (the notice header has no section)."""
-    return f"[{c.n}] {c.title}" + (f" › {c.section}" if c.section else "")
+def _label(c: Citation, english: bool = False) -> str:
+    """[n] plan title › section path (the notice header has no section), then its page and whether it is OCR text."""
+    return f"[{c.n}] {c.title}" + (f" › {c.section}" if c.section else "") + scan_note(c.page, c.ocr_confidence, english)
 

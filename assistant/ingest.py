@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .chunking import Chunk, ChunkSettings, chunk_blocks
 from .facts import Duty, Target, extract_duties, extract_targets
 from .meta import Plan, override, plan_metadata
+from .ocr import Extracted, OcrLimit, OcrUnavailable, PageText, Progress, assemble
 from .parse import OutlineEntry, parse_blocks, parse_outline
 
 TEXT_SUFFIXES = (".txt", ".md")
-SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")  # photos and scans of a plan, read by OCR
+SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf", *IMAGE_SUFFIXES)
+MIN_LAYER_CHARS = 20  # a PDF page with less text than this in its text layer is treated as a scan
+# Characters a real text layer is made of; a page with many others (private-use glyphs, U+FFFD, Kangxi
+# radicals from a broken font mapping, Latin mojibake) has a garbage layer and is recognised instead.
+_LAYER_CHARS = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2000-\u206f\x20-\x7e\s‰℃×·—～]")
+MAX_ODD_SHARE = 0.1
 MANIFEST_NAME = "plans.json"
 MAX_FILE_MB = 50
 
@@ -99,24 +107,79 @@ def docx_text(path: Path) -> str:
     return "\n".join(lines)
 
 
-def pdf_text(path: Path) -> str:
-    """The text layer of every page; a PDF without one (a scan) is refused with a clear message."""
+def usable_layer(text: str) -> bool:
+    """The page's text layer is real text: long enough and made of the characters plans are written in."""
+    body = "".join(text.split())
+    if len(body) < MIN_LAYER_CHARS:
+        return False
+    odd = len(body) - len(_LAYER_CHARS.findall(body))
+    return odd <= len(body) * MAX_ODD_SHARE
+
+
+_NEEDS_OCR = "需要 OCR：pip install '.[ocr]' / OCR needed: install the extra with pip install '.[ocr]'"
+
+
+def pdf_content(path: Path, on_page: Progress | None = None) -> Extracted:
+    """Each page's text layer where it is real text; pages without one (scans) are recognised by OCR."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        layers = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, OSError) as exc:
         raise InputError(f"{path.name}: 不是有效的 PDF 文件 / not a valid PDF ({exc})") from None
-    text = "\n".join(pages)
-    if len(text.strip()) < 20:
-        raise InputError(f"{path.name}: PDF 没有文字层（可能是扫描件，暂不支持 OCR）/ no text layer (scanned PDF?); OCR is not supported")
-    return text
+    scans = [i for i, layer in enumerate(layers) if not usable_layer(layer)]
+    recognised: dict[int, PageText] = {}
+    if scans:
+        from . import ocr
+
+        try:
+            recognised = ocr.recognise_pages(path, scans, ocr.render_pdf_page(path), on_page)
+        except OcrUnavailable:
+            if len(scans) < len(layers):
+                raise InputError(f"{path.name}: 第 {', '.join(str(i + 1) for i in scans)} 页是扫描页（没有文字层），"
+                                 f"{_NEEDS_OCR}") from None
+            raise InputError(f"{path.name}: PDF 没有文字层（可能是扫描件），{_NEEDS_OCR}") from None
+        except OcrLimit as exc:
+            raise InputError(str(exc)) from None
+    content = assemble([(layer, recognised.get(i)) for i, layer in enumerate(layers)])
+    _refuse_empty_scan(path, content, bool(scans))
+    return content
 
 
-def file_text(path: Path) -> str:
-    """The plan text of a file; citations point into exactly this text."""
+def image_content(path: Path, on_page: Progress | None = None) -> Extracted:
+    """A photo or scanned page of a plan, recognised by OCR (one page: no page numbers)."""
+    from . import ocr
+
+    try:
+        image = ocr.load_image(path)
+        page = ocr.recognise_pages(path, [0], lambda n: image, on_page)[0]
+    except OcrUnavailable:
+        raise InputError(f"{path.name}: 图片需要识别文字，{_NEEDS_OCR}") from None
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    content = Extracted(page.text, (), tuple(page.lines))
+    _refuse_empty_scan(path, content, True)
+    return content
+
+
+def _refuse_empty_scan(path: Path, content: Extracted, scanned: bool) -> None:
+    if len("".join(content.text.split())) >= MIN_LAYER_CHARS:
+        return
+    if scanned:
+        raise InputError(f"{path.name}: 扫描件 OCR 未识别出文字（空白页、过于模糊或不是文字页）/ "
+                         "OCR found no text in the scan (blank, too blurred, or not a page of text)")
+    raise InputError(f"{path.name}: PDF 没有文字内容 / the PDF has no text")
+
+
+def pdf_text(path: Path) -> str:
+    """The plan text of a PDF (text layer, or OCR for scanned pages)."""
+    return pdf_content(path).text
+
+
+def file_content(path: Path, on_page: Progress | None = None) -> Extracted:
+    """The plan text of a file, with page starts and recognised lines; citations point into exactly this text."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"文件不存在 / file not found: {path}")
@@ -129,14 +192,21 @@ def file_text(path: Path) -> str:
     if size == 0:
         raise InputError(f"{path.name}: 文件为空 / the file is empty")
     if suffix == ".docx":
-        text = docx_text(path)
+        content = Extracted(docx_text(path))
     elif suffix == ".pdf":
-        text = pdf_text(path)
+        content = pdf_content(path, on_page)
+    elif suffix in IMAGE_SUFFIXES:
+        content = image_content(path, on_page)
     else:
-        text = decode(path.read_bytes(), path.name)
-    if not text.strip():
+        content = Extracted(decode(path.read_bytes(), path.name))
+    if not content.text.strip():
         raise InputError(f"{path.name}: 文件没有文字内容 / the file has no text")
-    return text
+    return content
+
+
+def file_text(path: Path) -> str:
+    """The plan text of a file; citations point into exactly this text."""
+    return file_content(path).text
 
 
 def document_from_text(plan: Plan, text: str, settings: ChunkSettings) -> Document:
@@ -147,11 +217,13 @@ def document_from_text(plan: Plan, text: str, settings: ChunkSettings) -> Docume
                     tuple(extract_duties(plan.id, text, blocks)), tuple(parse_outline(text, plan.id)))
 
 
-def read_document(path: Path, settings: ChunkSettings, extra: dict | None = None) -> Document:
-    """Read, decode, describe, parse and chunk one plan file."""
+def read_document(path: Path, settings: ChunkSettings, extra: dict | None = None,
+                  on_page: Progress | None = None) -> Document:
+    """Read, decode (or recognise), describe, parse and chunk one plan file."""
     path = Path(path)
-    text = file_text(path)
-    plan = plan_metadata(path.stem, path.name, text)
+    content = file_content(path, on_page)
+    text = content.text
+    plan = replace(plan_metadata(path.stem, path.name, text), pages=content.pages, ocr_lines=content.ocr_lines)
     if extra:
         plan = override(plan, extra)
     return document_from_text(plan, text, settings)

@@ -42,6 +42,13 @@ class Plan:
     status: str = ""
     chars: int = 0
     sha256: str = ""
+    pages: tuple[int, ...] = ()  # PDF: offset in the text where each page starts (page n at pages[n-1])
+    ocr_lines: tuple[tuple[int, int, float], ...] = ()  # recognised lines of a scan: (start, end, confidence)
+
+    def __post_init__(self) -> None:
+        # read back from the manifest's JSON lists: tuples, so plans stay hashable and compare equal
+        object.__setattr__(self, "pages", tuple(self.pages))
+        object.__setattr__(self, "ocr_lines", tuple(tuple(x) for x in self.ocr_lines))
 
     @cached_property
     def short_names(self) -> tuple[str, ...]:

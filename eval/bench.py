@@ -5,7 +5,7 @@ Why: to know with figures how the assistant behaves at 1×, 10× and 100× the c
 pipeline with the bundled model; larger corpora are synthesised from the real plans (new jurisdiction
 names, perturbed figures, shuffled paragraphs; fixed seed) and embedded with a cheap stand-in encoder.
 
-    python -m eval.bench [--scales 1,10,100] [--out docs/bench] [--quick] [--index-1x DIR]
+    python -m eval.bench [--scales 1,10,100] [--out docs/bench] [--quick] [--index-1x DIR] [--ocr-pages N] [--ocr-only]
 
 Prints a table and writes ``bench.json``, ``bench.txt`` and ``bench.png`` to ``--out``.
 """
@@ -441,6 +441,45 @@ def help_wall(runs: int) -> dict:
     return {"median_s": round(float(np.median(times)), 3), "max_s": round(max(times), 3), "runs": runs}
 
 
+OCR_FIXTURE = ROOT / "eval" / "fixtures" / "changji-implementation-plan.txt"
+
+
+def ocr_speed(pages: int, seed: int) -> dict:
+    """Seconds per page to recognise a drawn scan of a made-up plan (ruled duty table included), cache off.
+
+    With every page recognised, also the character error rate against the source text."""
+    from assistant import ocr
+    from eval.scanned import cer, scanned_pdf
+
+    work = Path(tempfile.mkdtemp(prefix="plan-bench-ocr-"))
+    try:
+        pdf = work / "scan.pdf"
+        total = scanned_pdf(OCR_FIXTURE.read_text(encoding="utf-8"), pdf, seed=seed)
+        n = min(pages, total) if pages > 0 else total
+        render = ocr.render_pdf_page(pdf)
+        t = time.perf_counter()
+        ocr.engine()
+        load_s = time.perf_counter() - t
+        parts, per_page = [], []
+        for i in range(n):
+            t = time.perf_counter()
+            parts.append(("", ocr.page_text(render(i))))
+            per_page.append(time.perf_counter() - t)
+        text = ocr.assemble(parts).text
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {"fixture": OCR_FIXTURE.name, "pages": n, "of_pages": total, "engine_load_s": round(load_s, 2),
+            "s_per_page": round(sum(per_page) / n, 2), "max_s_page": round(max(per_page), 2),
+            "cer": round(cer(text, OCR_FIXTURE.read_text(encoding="utf-8")), 4) if n == total else None,
+            "cpus": os.cpu_count(), "loadavg": [round(x, 2) for x in os.getloadavg()]}
+
+
+def ocr_line(o: dict) -> str:
+    return (f"OCR ({o['fixture']} drawn as a scan, {o['pages']}/{o['of_pages']} pages, {o['cpus']} cores, load "
+            f"{o['loadavg'][0]}): {o['s_per_page']:.1f} s/page (slowest {o['max_s_page']:.1f} s), engine load "
+            f"{o['engine_load_s']:.1f} s" + (f", CER {o['cer']:.2%}" if o["cer"] is not None else ""))
+
+
 def machine() -> dict:
     import faiss
     import psutil
@@ -556,6 +595,8 @@ def table(res: dict) -> str:
     L.append(f"\nPROJECTION to {res['projection']['chunks']:,} chunks (~2,000 plans, linear from the two largest "
              "synthetic scales): " + (", ".join(f"{k} {v}" for k, v in res["projection"].items() if k != "chunks")
                                       or "needs two synthetic scales"))
+    if res.get("ocr"):
+        L.append("\n" + ocr_line(res["ocr"]))
     L.append("\nTARGETS")
     L += [f"  {'PASS' if t['ok'] else 'MISS'}  {t['target']:<72} goal {t['goal']:<6} measured {t['measured']}"
           for t in res["targets"]]
@@ -704,6 +745,8 @@ def run(args: argparse.Namespace) -> dict:
         log("1×: bm25 / dense / hybrid / full")
         res["modes"] = compare_modes(index_1x, real, qpath)
         res["cli_help"] = help_wall(1 if args.quick else 3)
+        log("OCR: seconds per scanned page")
+        res["ocr"] = ocr_speed(args.ocr_pages if args.ocr_pages is not None else 1 if args.quick else 0, args.seed)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -723,12 +766,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index-1x", dest="index_1x", help="reuse this real 1× index (its build is not timed)")
     ap.add_argument("--questions", default=str(QUESTIONS))
     ap.add_argument("--keep", action="store_true", help="keep the synthetic corpora and indexes (temp folder)")
+    ap.add_argument("--ocr-pages", dest="ocr_pages", type=int, default=None,
+                    help="scanned pages to time (0: all, with CER; default all, --quick: 1)")
+    ap.add_argument("--ocr-only", dest="ocr_only", action="store_true", help="only the OCR seconds per page")
     ap.add_argument("--_load-only", dest="load_only", help=argparse.SUPPRESS)
     ap.add_argument("--_n", dest="n", type=int, default=20, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the encoder sets it; before any OpenMP library loads
     if args.load_only:
         print(json.dumps(load_only(Path(args.load_only), args.n)))
+        return 0
+    if args.ocr_only:
+        o = ocr_speed(args.ocr_pages if args.ocr_pages is not None else 0, args.seed)
+        print(ocr_line(o))
+        print(json.dumps(o))
         return 0
     res = run(args)
     out = Path(args.out)
