@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+import stat
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .chunking import Chunk, ChunkSettings, chunk_blocks
@@ -115,11 +117,29 @@ def pdf_text(path: Path) -> str:
     return text
 
 
-def file_text(path: Path) -> str:
+def check_path(path: Path, follow_symlinks: bool = False) -> None:
+    """A plan file must be a regular file; a symlink only when the user asked to follow it (a link named
+    plan.txt may point at /etc/passwd), never a folder, pipe or device (reading a pipe blocks)."""
+    path = Path(path)
+    if path.is_symlink() and not follow_symlinks:
+        raise InputError(f"{path}: 是符号链接（指向 {os.readlink(path)}）/ is a symbolic link; "
+                         "add the file itself, or pass --follow-symlinks to index its target")
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"文件不存在 / file not found: {path}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: 无法读取 / cannot read ({exc.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{path}: 是文件夹，不是文件 / is a folder, not a file (use assistant build --corpus for a folder)")
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{path}: 不是普通文件 / not a regular file (pipe, device or socket)")
+
+
+def file_text(path: Path, follow_symlinks: bool = True) -> str:
     """The plan text of a file; citations point into exactly this text."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"文件不存在 / file not found: {path}")
+    check_path(path, follow_symlinks)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError(f"{path.name}: 不支持的文件类型 / unsupported file type {suffix!r} (use {', '.join(SUFFIXES)})")
@@ -147,11 +167,18 @@ def document_from_text(plan: Plan, text: str, settings: ChunkSettings) -> Docume
                     tuple(extract_duties(plan.id, text, blocks)), tuple(parse_outline(text, plan.id)))
 
 
-def read_document(path: Path, settings: ChunkSettings, extra: dict | None = None) -> Document:
-    """Read, decode, describe, parse and chunk one plan file."""
+def read_document(path: Path, settings: ChunkSettings, extra: dict | None = None, plan_id: str | None = None,
+                  follow_symlinks: bool = True) -> Document:
+    """Read, decode, describe, parse and chunk one plan file; the plan remembers its real source path."""
     path = Path(path)
-    text = file_text(path)
-    plan = plan_metadata(path.stem, path.name, text)
+    text = file_text(path, follow_symlinks)
+    plan = plan_metadata(plan_id or path.stem, path.name, text)
+    plan = replace(plan, source=str(path.resolve()))
     if extra:
         plan = override(plan, extra)
     return document_from_text(plan, text, settings)
+
+
+def with_id(doc: Document, plan_id: str, settings: ChunkSettings) -> Document:
+    """The same document under another plan id (chunk ids and records carry the id, so re-derive them)."""
+    return doc if doc.plan.id == plan_id else document_from_text(replace(doc.plan, id=plan_id), doc.text, settings)
