@@ -32,12 +32,16 @@ def _fail(exc: Exception) -> click.ClickException:
 def _load(settings: Settings):
     from .core import Assistant
     from .embed import EmbedderError
-    from .store import IndexProblem
+    from .store import IndexChanged, IndexProblem
 
-    try:
-        return Assistant.load(settings=settings)
-    except (IndexProblem, EmbedderError) as exc:
-        raise _fail(exc) from None
+    for attempt in range(3):  # a writer swapping the index in mid-load: load the new one whole
+        try:
+            return Assistant.load(settings=settings)
+        except IndexChanged as exc:
+            if attempt == 2:
+                raise _fail(exc) from None
+        except (IndexProblem, EmbedderError) as exc:
+            raise _fail(exc) from None
 
 
 def _ensure_index(settings: Settings) -> None:
@@ -108,18 +112,45 @@ def build(corpus_dir: Path, index_dir: Path, embedder: str | None) -> None:
 @cli.command()
 @index_option
 @embedder_option
+@click.option("--replace", "replace_id", default=None, metavar="ID",
+              help="Replace plan ID with FILE (one file), even though FILE is not the file it was read from.")
+@click.option("--follow-symlinks", is_flag=True, help="Index the target of a symbolic link (refused otherwise).")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def add(index_dir: Path, embedder: str | None, files: tuple[Path, ...]) -> None:
-    """Add plan files (.txt .md .docx .pdf) to the index; unchanged files are skipped, changed ones replaced."""
+def add(index_dir: Path, embedder: str | None, replace_id: str | None, follow_symlinks: bool,
+        files: tuple[Path, ...]) -> None:
+    """Add plan files (.txt .md .docx .pdf) to the index.
+
+    A file already indexed from the same path is replaced when changed and skipped when not; any other
+    file is added beside the existing plans (under its own id when its name maps to a taken one).
+    """
     from .build import add_files
 
     settings = _settings(index_dir=index_dir, embedder=embedder)
     try:
-        changes = add_files(settings, list(files), log=lambda m: click.echo(m, err=True), progress=True)
+        changes = add_files(settings, list(files), log=lambda m: click.echo(m, err=True), progress=True,
+                            replace_id=replace_id, follow_symlinks=follow_symlinks)
     except _user_errors() as exc:
         raise _fail(exc) from None
     for c in changes:
-        click.echo(f"{c.action:9} {c.plan} ({c.chunks} chunks)")
+        note = f"; {c.note}" if c.note else ""
+        click.echo(f"{c.action:9} {c.plan} ({c.chunks} chunks) ← {c.doc}{note}")
+
+
+@cli.command()
+@index_option
+def verify(index_dir: Path) -> None:
+    """Check every file of the index against the checksums in its manifest (in full) and load it."""
+    from .store import IndexProblem, verify_index
+
+    try:
+        report = verify_index(index_dir)
+    except IndexProblem as exc:
+        raise _fail(exc) from None
+    click.echo(f"ok: {report['files']} files ({report['bytes'] / 2**20:.1f} MB) match the manifest; "
+               f"{report['plans']} plans, {report['chunks']} chunks, {report['vectors']} vectors, "
+               f"{report['targets']} targets, {report['duties']} duties")
+    for rel in report["unlisted"]:
+        click.echo(f"note: {rel} is not part of the index (ignored)", err=True)
 
 
 @cli.command()
@@ -180,17 +211,8 @@ def ask(index_dir: Path, embedder: str | None, plans: tuple[str, ...], as_json: 
     assistant = _load(settings)
     if questions:
         for n, line in enumerate(questions.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except ValueError as exc:
-                raise click.ClickException(f"{questions}:{n}: invalid JSON ({exc})") from None
-            try:
-                answer = assistant.ask(item.get("question", ""), list(plans) or None)
-                click.echo(answer_json(answer, {"id": item.get("id", n)}))
-            except QuestionError as exc:
-                click.echo(json.dumps({"id": item.get("id", n), "error": str(exc)}, ensure_ascii=False))
+            if line.strip():
+                click.echo(_batch_line(assistant, line, n, list(plans) or None, QuestionError))
         return
     if question is None:
         _loop(assistant, list(plans) or None)
@@ -200,6 +222,22 @@ def ask(index_dir: Path, embedder: str | None, plans: tuple[str, ...], as_json: 
     except QuestionError as exc:
         raise _fail(exc) from None
     click.echo(answer_json(answer) if as_json else render_text(answer))
+
+
+def _batch_line(assistant, line: str, n: int, plans, question_error) -> str:
+    """One output line per input line: the answer, or an error naming the line; the batch goes on."""
+    try:
+        item = json.loads(line)
+    except ValueError as exc:
+        return json.dumps({"id": n, "line": n, "error": f"invalid JSON ({exc})"}, ensure_ascii=False)
+    if not isinstance(item, dict):
+        return json.dumps({"id": n, "line": n, "error": "each line must be a JSON object with a \"question\""},
+                          ensure_ascii=False)
+    ident = item.get("id", n)
+    try:
+        return answer_json(assistant.ask(item.get("question", ""), plans), {"id": ident})
+    except question_error as exc:
+        return json.dumps({"id": ident, "line": n, "error": str(exc)}, ensure_ascii=False)
 
 
 def _loop(assistant, plans) -> None:
@@ -340,3 +378,7 @@ def eval_cmd(file: Path | None, index_dir: Path | None, as_json: bool, out: Path
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":  # `python -m assistant.cli …`: how the web app runs an upload in its own process
+    main()

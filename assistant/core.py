@@ -193,6 +193,11 @@ class Assistant:
     # -- answering -------------------------------------------------------------------------
 
     def check_question(self, question: str) -> str:
+        """The trimmed question, or QuestionError: empty, too long, not text, or no content words."""
+        from .questions import question_problem
+
+        if question is not None and not isinstance(question, str):
+            raise QuestionError(question_problem(question))
         q = (question or "").strip()
         if not q:
             raise QuestionError("问题为空 / the question is empty")
@@ -202,6 +207,9 @@ class Assistant:
             )
         if not tokenize(q):
             raise QuestionError("问题中没有可检索的词 / the question has no searchable words")
+        problem = question_problem(q)
+        if problem:
+            raise QuestionError(problem)
         return q
 
     def scope(self, question: str, plans: list[str] | None) -> Scope:

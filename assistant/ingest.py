@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -178,11 +180,29 @@ def pdf_text(path: Path) -> str:
     return pdf_content(path).text
 
 
-def file_content(path: Path, on_page: Progress | None = None) -> Extracted:
+def check_path(path: Path, follow_symlinks: bool = False) -> None:
+    """A plan file must be a regular file; a symlink only when the user asked to follow it (a link named
+    plan.txt may point at /etc/passwd), never a folder, pipe or device (reading a pipe blocks)."""
+    path = Path(path)
+    if path.is_symlink() and not follow_symlinks:
+        raise InputError(f"{path}: 是符号链接（指向 {os.readlink(path)}）/ is a symbolic link; "
+                         "add the file itself, or pass --follow-symlinks to index its target")
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"文件不存在 / file not found: {path}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: 无法读取 / cannot read ({exc.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{path}: 是文件夹，不是文件 / is a folder, not a file (use assistant build --corpus for a folder)")
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{path}: 不是普通文件 / not a regular file (pipe, device or socket)")
+
+
+def file_content(path: Path, on_page: Progress | None = None, follow_symlinks: bool = True) -> Extracted:
     """The plan text of a file, with page starts and recognised lines; citations point into exactly this text."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"文件不存在 / file not found: {path}")
+    check_path(path, follow_symlinks)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError(f"{path.name}: 不支持的文件类型 / unsupported file type {suffix!r} (use {', '.join(SUFFIXES)})")
@@ -204,9 +224,9 @@ def file_content(path: Path, on_page: Progress | None = None) -> Extracted:
     return content
 
 
-def file_text(path: Path) -> str:
+def file_text(path: Path, follow_symlinks: bool = True) -> str:
     """The plan text of a file; citations point into exactly this text."""
-    return file_content(path).text
+    return file_content(path, follow_symlinks=follow_symlinks).text
 
 
 def document_from_text(plan: Plan, text: str, settings: ChunkSettings) -> Document:
@@ -218,12 +238,20 @@ def document_from_text(plan: Plan, text: str, settings: ChunkSettings) -> Docume
 
 
 def read_document(path: Path, settings: ChunkSettings, extra: dict | None = None,
-                  on_page: Progress | None = None) -> Document:
-    """Read, decode (or recognise), describe, parse and chunk one plan file."""
+                  on_page: Progress | None = None, plan_id: str | None = None,
+                  follow_symlinks: bool = True) -> Document:
+    """Read, decode (or recognise), describe, parse and chunk one plan file; the plan remembers its real
+    source path."""
     path = Path(path)
-    content = file_content(path, on_page)
+    content = file_content(path, on_page, follow_symlinks)
     text = content.text
-    plan = replace(plan_metadata(path.stem, path.name, text), pages=content.pages, ocr_lines=content.ocr_lines)
+    plan = replace(plan_metadata(plan_id or path.stem, path.name, text), pages=content.pages,
+                   ocr_lines=content.ocr_lines, source=str(path.resolve()))
     if extra:
         plan = override(plan, extra)
     return document_from_text(plan, text, settings)
+
+
+def with_id(doc: Document, plan_id: str, settings: ChunkSettings) -> Document:
+    """The same document under another plan id (chunk ids and records carry the id, so re-derive them)."""
+    return doc if doc.plan.id == plan_id else document_from_text(replace(doc.plan, id=plan_id), doc.text, settings)

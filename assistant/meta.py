@@ -42,6 +42,7 @@ class Plan:
     status: str = ""
     chars: int = 0
     sha256: str = ""
+    source: str = ""  # real path of the file it was read from: only that file (or --replace) replaces it
     pages: tuple[int, ...] = ()  # PDF: offset in the text where each page starts (page n at pages[n-1])
     ocr_lines: tuple[tuple[int, int, float], ...] = ()  # recognised lines of a scan: (start, end, confidence)
 
@@ -85,24 +86,28 @@ def _clean_lines(raw: str, limit: int = 80) -> list[str]:
     return out
 
 
-_NOT_TITLE = re.compile(r"[《》。：:>|\\]")  # references, sentences, label lines (索引号：…), site menus
-_CITED_TITLE = re.compile(r"(?:印发|征求|公布|发布)[^《]{0,8}《([^》]{4,60})》")
+_NOT_TITLE = re.compile(r"[《》。：:>|\\，,；;]")  # references, sentences, label lines (索引号：…), site menus
+# Words that open a sentence about another document ("根据…规划", "为贯彻落实…"): such a line names what
+# the plan follows, never the plan itself.
+CITING_OPENERS = ("根据", "按照", "依据", "依照", "遵照", "参照", "对照", "为贯彻", "为深入贯彻", "为全面贯彻", "贯彻",
+                  "为落实", "为全面落实", "落实", "结合", "围绕", "对标", "衔接")
+# The issuing notice names the plan it issues: "…关于印发《X》的通知", "现将《X》印发给你们".
+_ISSUED_TITLE = re.compile(r"(?:关于[^《]{0,4}?(?:印发|征求|公布|发布)[^《]{0,8}《([^》]{4,60})》|现将《([^》]{4,60})》(?:印发|予以|公布))")
 _NOTICE = re.compile(r"^(.{2,30}?)关于")  # "X关于印发…的通知": X issued the notice
 
 
 def _title(lines: list[str], fallback: str) -> tuple[str, int]:
-    """The plan's own title line; else the title an issuing notice names (印发/征求…《X》); else the file name.
-
-    Never a body sentence or a document the plan only cites (根据《…》).
+    """The plan's own title line; else the title its issuing notice names (关于印发《X》的通知); else the
+    file name. Never a body sentence or a document the plan only cites (根据《…》, 为贯彻落实…规划).
     """
     for n, line in enumerate(lines[:60]):
-        if len(line) <= 50 and _TITLE_END.search(line) and not line.startswith(("关于印发", "印发")):
+        if len(line) <= 50 and _TITLE_END.search(line) and not line.startswith(("关于印发", "印发", *CITING_OPENERS)):
             if not _NOT_TITLE.search(line):
                 return line, n
     for n, line in enumerate(lines[:20]):
-        m = _CITED_TITLE.search(line)
-        if m:
-            return m.group(1), n
+        m = _ISSUED_TITLE.search(line)
+        if m and not line.startswith(CITING_OPENERS):
+            return m.group(1) or m.group(2), n
     return fallback, 0
 
 
@@ -153,5 +158,5 @@ def safe_id(name: str) -> str:
 
 def override(plan: Plan, fields: dict) -> Plan:
     """Apply manifest overrides (plans.json), ignoring unknown keys."""
-    known = {k: str(v) for k, v in fields.items() if k in Plan.__dataclass_fields__ and k not in ("id", "doc")}
+    known = {k: str(v) for k, v in fields.items() if k in Plan.__dataclass_fields__ and k not in ("id", "doc", "source")}
     return replace(plan, **known)

@@ -8,13 +8,11 @@ plans' 目录 entries). Nothing is pickled.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
+import hashlib
 import json
 import os
 import shutil
-import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +21,9 @@ from .chunking import Chunk
 from .facts import Duty, Target
 from .meta import Plan
 from .parse import OutlineEntry
+from .swap import IndexProblem, new_token, real_index, recover, swap_in, tmp_folder, write_lock  # noqa: F401
 
-FORMAT_VERSION = 3  # 3: outline.jsonl
+FORMAT_VERSION = 4  # 3: outline.jsonl; 4: sha256 of every file in the manifest
 MANIFEST = "manifest.json"
 # Exact search stays under ~20 ms up to 100k vectors (docs/bench); above that an IVF index with
 # NPROBE lists keeps recall@10 ≈ 0.99 at a fraction of the time (measured at 200k in docs/bench).
@@ -59,10 +58,6 @@ def search_params(index, allowed_rows: np.ndarray | None):
     return faiss.SearchParameters(sel=sel) if sel is not None else None
 
 
-class IndexProblem(RuntimeError):
-    """The index folder is missing, partial, corrupt or built differently."""
-
-
 @dataclass(frozen=True)
 class Manifest:
     format_version: int
@@ -70,6 +65,8 @@ class Manifest:
     dim: int
     chunking: dict
     plans: tuple[Plan, ...]
+    files: dict = field(default_factory=dict)  # relative path → {"sha256", "bytes"}, every file but this one
+    generation: str = ""  # new for every write: a reader notices a swap that happened while it loaded
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -79,7 +76,8 @@ class Manifest:
     @classmethod
     def from_json(cls, d: dict) -> Manifest:
         plans = tuple(Plan(**p) for p in d.get("plans", []))
-        return cls(d["format_version"], d["embedder"], int(d["dim"]), d["chunking"], plans)
+        return cls(d["format_version"], d["embedder"], int(d["dim"]), d["chunking"], plans,
+                   dict(d.get("files") or {}), str(d.get("generation", "")))
 
 
 def write_json(path: Path, data) -> None:
@@ -101,29 +99,40 @@ def chunk_from_json(d: dict) -> Chunk:
     )
 
 
-@contextlib.contextmanager
-def write_lock(index_dir: Path):
-    """One writer at a time: a second build/add fails at once with a clear message."""
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = index_dir.parent / f".{index_dir.name}.lock"
-    with open(lock_path, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexProblem(f"another process is writing the index {index_dir} (lock {lock_path})") from None
-        yield
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _manifest_checksum(data: dict) -> str:
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    return _sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def file_table(folder: Path) -> dict[str, dict]:
+    """sha256 and size of every file under ``folder`` (relative POSIX paths, sorted), manifest excluded."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and rel != MANIFEST:
+            data = path.read_bytes()
+            out[rel] = {"sha256": _sha256(data), "bytes": len(data)}
+    return out
 
 
 def save_index(index_dir: Path, manifest: Manifest, texts: dict[str, str], chunks: list[Chunk],
                vectors: np.ndarray, token_lists: list[list[str]], facts: dict[str, list] | None = None,
                ivf_min: int | None = None) -> None:
-    """Write every file into a temporary folder, then swap it in, so a crash leaves the old index."""
+    """Write every file into a temporary folder, record their checksums in the manifest (written last),
+    then swap it in through the journal, so a crash at any point leaves the old or the new index whole.
+    The caller holds ``write_lock``."""
     import bm25s
     import faiss
 
-    index_dir = Path(index_dir)
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
+    real = real_index(index_dir)
+    real.parent.mkdir(parents=True, exist_ok=True)
+    token = new_token()
+    tmp = tmp_folder(real, token)
+    tmp.mkdir()
     try:
         (tmp / "plans").mkdir()
         titles = {p.id: p.title for p in manifest.plans}
@@ -132,9 +141,9 @@ def save_index(index_dir: Path, manifest: Manifest, texts: dict[str, str], chunk
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for c in chunks:
                 fh.write(json.dumps(chunk_to_json(c, titles[c.plan]), ensure_ascii=False) + "\n")
-        for name, records in (facts or {}).items():
+        for name in FACT_FILES:
             with open(tmp / f"{name}.jsonl", "w", encoding="utf-8") as fh:
-                for r in records:
+                for r in (facts or {}).get(name, []):
                     fh.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
         faiss.write_index(vector_index(vectors, manifest.dim, ivf_min), str(tmp / "vectors.faiss"))
         retriever = bm25s.BM25()
@@ -145,68 +154,153 @@ def save_index(index_dir: Path, manifest: Manifest, texts: dict[str, str], chunk
             for t in set(tokens):
                 df[t] = df.get(t, 0) + 1
         write_json(tmp / "terms.json", {"docs": len(token_lists), "df": df})
-        write_json(tmp / MANIFEST, manifest.to_json())
-        _swap(tmp, index_dir)
+        final = replace(manifest, files=file_table(tmp), generation=token)
+        data = final.to_json()
+        data["checksum"] = _manifest_checksum(data)
+        with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(data, ensure_ascii=False, indent=1))
+            fh.flush()
+            os.fsync(fh.fileno())
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    swap_in(tmp, real, token)  # past the commit point a failure is finished by the next access, not undone
 
 
-def _swap(tmp: Path, index_dir: Path) -> None:
-    old = None
-    if index_dir.exists():
-        old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}"
-        os.rename(index_dir, old)
-    os.rename(tmp, index_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+FACT_FILES = ("targets", "duties", "outline")
+REBUILD = "Rebuild it with: assistant build --corpus DIR --index {dir} (then assistant add any plans added since)"
 
 
-REBUILD = "Rebuild it with: assistant build --corpus DIR --index {dir}"
+class IndexChanged(IndexProblem):
+    """Another process swapped the index in while this one was loading it: load again."""
 
 
-def _recover(index_dir: Path) -> None:
-    """Put back the previous index if a writer died between its two renames."""
-    if index_dir.exists():
-        return
-    olds = sorted(index_dir.parent.glob(f".{index_dir.name}.old-*"))
-    if olds and (olds[-1] / MANIFEST).exists():
-        os.rename(olds[-1], index_dir)
+def damaged(index_dir: Path, rel: str, why: str) -> IndexProblem:
+    return IndexProblem(f"index damaged: {rel} ({why}); rebuild with: assistant build --corpus DIR --index {index_dir} "
+                        "(then assistant add any plans added since)")
 
 
 def read_manifest(index_dir: Path) -> Manifest:
-    _recover(Path(index_dir))
+    """The manifest of a whole index (a dead writer's swap finished first), its own checksum verified."""
     path = Path(index_dir) / MANIFEST
-    if not path.exists():
+    raw = None
+    for _ in range(3):  # a writer may rename the folder between our check and our read: look again
+        recover(index_dir)
+        try:
+            raw = path.read_text(encoding="utf-8")
+            break
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            raise damaged(index_dir, MANIFEST, f"unreadable: {exc}") from exc
+    if raw is None:
         raise IndexProblem(f"no index at {index_dir} (missing {MANIFEST}). " + REBUILD.format(dir=index_dir))
     try:
-        m = Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise IndexProblem(f"index manifest {path} is corrupt ({exc}). " + REBUILD.format(dir=index_dir)) from exc
+        data = json.loads(raw)
+        m = Manifest.from_json(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise damaged(index_dir, MANIFEST, f"corrupt: {exc}") from exc
     if m.format_version != FORMAT_VERSION:
         raise IndexProblem(
             f"index {index_dir} has format version {m.format_version}, this program reads "
             f"{FORMAT_VERSION}. " + REBUILD.format(dir=index_dir)
         )
+    if data.get("checksum") != _manifest_checksum(data):
+        raise damaged(index_dir, MANIFEST, "corrupt: checksum mismatch")
     return m
 
 
-def load_files(index_dir: Path, manifest: Manifest):
-    """Read chunks, vectors, BM25 and plan texts; any inconsistency is reported, never guessed."""
+def _generation(index_dir: Path) -> str | None:
+    try:
+        return str(json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8")).get("generation"))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+class _Reader:
+    """Reads the files a manifest lists, each checked against its recorded size and sha256 (files over
+    ``hash_max`` bytes by size only, unless ``full``)."""
+
+    def __init__(self, index_dir: Path, manifest: Manifest, full: bool = False):
+        self.dir, self.manifest, self.full = Path(index_dir), manifest, full
+
+    def fail(self, rel: str, why: str) -> IndexProblem:
+        if _generation(self.dir) != self.manifest.generation:
+            return IndexChanged(f"index {self.dir} was replaced while it was being read; load it again")
+        return damaged(self.dir, rel, why)
+
+    def bytes(self, rel: str) -> bytes:
+        meta = self.manifest.files.get(rel)
+        if meta is None:
+            raise self.fail(rel, "not listed in the manifest")
+        try:
+            data = (self.dir / rel).read_bytes()
+        except FileNotFoundError:
+            raise self.fail(rel, "missing") from None
+        except OSError as exc:
+            raise self.fail(rel, f"unreadable: {exc}") from None
+        if len(data) != meta.get("bytes"):
+            raise self.fail(rel, f"corrupt: {len(data)} bytes, the manifest says {meta.get('bytes')}")
+        if (self.full or len(data) <= HASH_MAX) and _sha256(data) != meta.get("sha256"):
+            raise self.fail(rel, "corrupt: checksum mismatch")
+        return data
+
+    def text(self, rel: str) -> str:
+        try:
+            return self.bytes(rel).decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.fail(rel, "corrupt: not UTF-8") from None
+
+    def lines(self, rel: str, parse):
+        try:
+            return [parse(json.loads(line)) for line in self.text(rel).splitlines() if line]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise self.fail(rel, f"corrupt: {exc}") from None
+
+    def folder(self, prefix: str) -> None:
+        names = [rel for rel in self.manifest.files if rel.startswith(prefix + "/")]
+        if not names:
+            raise self.fail(prefix, "missing")
+        for rel in names:
+            self.bytes(rel)
+
+    def unchanged(self) -> None:
+        if _generation(self.dir) != self.manifest.generation:
+            raise IndexChanged(f"index {self.dir} was replaced while it was being read; load it again")
+
+
+# Files up to this size are hashed on every load (~2 ms per MB); bigger ones (the vectors of a very large
+# corpus) are checked by size on load and hashed in full by ``assistant verify``.
+HASH_MAX = 64 * 2**20
+
+
+def load_files(index_dir: Path, manifest: Manifest, full: bool = False):
+    """Read chunks, vectors, BM25 and plan texts, each verified against the manifest; a damaged file is
+    named and refused, never served."""
     import bm25s
     import faiss
 
     index_dir = Path(index_dir)
+    reader = _Reader(index_dir, manifest, full)
+    chunks = reader.lines("chunks.jsonl", chunk_from_json)
+    raw = np.frombuffer(reader.bytes("vectors.faiss"), dtype=np.uint8)
     try:
-        chunks = [chunk_from_json(json.loads(line)) for line in
-                  (index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line]
-        vectors = faiss.read_index(str(index_dir / "vectors.faiss"))
+        vectors = faiss.deserialize_index(raw)
+    except RuntimeError as exc:
+        raise reader.fail("vectors.faiss", f"corrupt: {str(exc).splitlines()[0][:120]}") from None
+    reader.folder("bm25")
+    try:
         bm25 = bm25s.BM25.load(str(index_dir / "bm25"))
-        terms = json.loads((index_dir / "terms.json").read_text(encoding="utf-8"))
-        facts = load_facts(index_dir)
-        texts = {p.id: (index_dir / "plans" / f"{p.id}.txt").read_text(encoding="utf-8") for p in manifest.plans}
-    except Exception as exc:  # any unreadable file means the same thing to the user
-        raise IndexProblem(f"index {index_dir} is incomplete or corrupt ({exc}). " + REBUILD.format(dir=index_dir)) from exc
+    except Exception as exc:  # numpy/json errors of several kinds: the folder is unusable either way
+        raise reader.fail("bm25", f"corrupt: {exc}") from None
+    try:
+        terms = json.loads(reader.text("terms.json"))
+        terms["df"], terms["docs"]  # noqa: B018 (both keys are needed by the scorer)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise reader.fail("terms.json", f"corrupt: {exc}") from None
+    facts = _facts(reader)
+    texts = {p.id: reader.text(f"plans/{p.id}.txt") for p in manifest.plans}
+    reader.unchanged()
     if vectors.ntotal != len(chunks) or vectors.d != manifest.dim:
         raise IndexProblem(
             f"index {index_dir} is inconsistent: {vectors.ntotal} vectors of dimension {vectors.d} for "
@@ -215,11 +309,43 @@ def load_files(index_dir: Path, manifest: Manifest):
     return chunks, vectors, bm25, terms, texts, facts
 
 
-def load_facts(index_dir: Path) -> dict[str, list]:
-    """Target, duty and 目录 records of an index (no model needed: for listing and export)."""
-    return {name: [cls(**_tuples(json.loads(line))) for line in
-                   (Path(index_dir) / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if line]
+def open_index(index_dir: Path, tries: int = 3, full: bool = False):
+    """(manifest, files) of one consistent snapshot, loading again when a writer swapped mid-read."""
+    for attempt in range(tries):
+        manifest = read_manifest(index_dir)
+        try:
+            return manifest, load_files(index_dir, manifest, full)
+        except IndexChanged:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _facts(reader: _Reader) -> dict[str, list]:
+    return {name: reader.lines(f"{name}.jsonl", lambda d, cls=cls: cls(**_tuples(d)))
             for name, cls in (("targets", Target), ("duties", Duty), ("outline", OutlineEntry))}
+
+
+def load_facts(index_dir: Path, manifest: Manifest | None = None) -> dict[str, list]:
+    """Target, duty and 目录 records of an index, verified (no model needed: for listing and export)."""
+    return _facts(_Reader(index_dir, manifest or read_manifest(index_dir)))
+
+
+def plan_texts(index_dir: Path, manifest: Manifest) -> dict[str, str]:
+    """The stored plan texts, verified: a writer must never re-chunk a damaged text into a new index."""
+    reader = _Reader(index_dir, manifest)
+    return {p.id: reader.text(f"plans/{p.id}.txt") for p in manifest.plans}
+
+
+def verify_index(index_dir: Path) -> dict:
+    """Every file hashed in full and every structure loaded; raises IndexProblem naming the first damage."""
+    manifest, files = open_index(index_dir, full=True)
+    chunks, vectors, _bm25, _terms, texts, facts = files
+    listed = set(manifest.files) | {MANIFEST}
+    extra = sorted(rel for rel in file_table(Path(index_dir)) if rel not in listed)
+    return {"plans": len(manifest.plans), "chunks": len(chunks), "vectors": int(vectors.ntotal),
+            "files": len(manifest.files) + 1, "bytes": sum(m["bytes"] for m in manifest.files.values()),
+            "targets": len(facts["targets"]), "duties": len(facts["duties"]), "unlisted": extra}
 
 
 def _tuples(d: dict) -> dict:

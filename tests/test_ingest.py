@@ -195,7 +195,13 @@ def test_list_and_remove_cli(work_index):
     assert res.exit_code == 0 and "jining-health-plan" in res.output
 
 
-def test_interrupted_swap_is_recovered(work_index):
+def test_interrupted_swap_is_recovered_from_its_journal(work_index):
+    import json
+
     idx = work_index.index_dir
-    idx.rename(idx.parent / f".{idx.name}.old-123")
-    assert Assistant.load(settings=work_index).plans  # the previous index is put back
+    shutil.copytree(idx, idx.parent / f".{idx.name}.tmp-7-ab")  # the complete new folder
+    idx.rename(idx.parent / f".{idx.name}.old-7-ab")  # killed after the first rename
+    (idx.parent / f".{idx.name}.swap.json").write_text(json.dumps({"new": f".{idx.name}.tmp-7-ab",
+                                                                   "old": f".{idx.name}.old-7-ab"}))
+    assert Assistant.load(settings=work_index).plans  # the journal's swap is finished
+    assert not list(idx.parent.glob(f".{idx.name}.*-7-ab"))

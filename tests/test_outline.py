@@ -224,7 +224,7 @@ def test_the_outline_is_a_plain_file_of_the_index(index_dir):
 
     rows = [json.loads(line) for line in (index_dir / "outline.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {"plan", "level", "title", "path", "start", "end"} <= set(rows[0])
-    assert FORMAT_VERSION == read_manifest(index_dir).format_version == 3
+    assert FORMAT_VERSION == read_manifest(index_dir).format_version == 4
     manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     old = index_dir.parent / "old"
     old.mkdir()

@@ -355,4 +355,5 @@ def test_launch_binds_localhost_without_share(monkeypatch):
     assert seen["server_name"] == "127.0.0.1" and seen["server_port"] == 7999
     assert seen["share"] is False and seen["auth"] is None and seen["max_file_size"] == "20mb"
     ui.app.launch(stub, host="0.0.0.0", port=7999, auth=("user", "secret"))
-    assert seen["server_name"] == "0.0.0.0" and seen["auth"] == ("user", "secret")
+    assert seen["server_name"] == "0.0.0.0" and seen["auth"]("user", "secret") is True
+    assert seen["auth"]("user", "wrong") is False  # a throttled check (ui.limits.LoginThrottle)

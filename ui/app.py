@@ -1,8 +1,8 @@
 """The Gradio web UI: chat with cited sources, reply drafts, target and duty tables, the plan library.
 
 ``launch(assistant, host, port, auth)`` is what ``assistant serve`` calls. It binds 127.0.0.1 unless told
-otherwise, never opens a public share link, and queues requests so concurrent users wait their turn
-instead of running the (single-threaded) encoder concurrently.
+otherwise, never opens a public share link, and queues questions so concurrent users wait their turn
+instead of running the (single-threaded) encoder concurrently; uploads have a queue of their own.
 """
 
 from pathlib import Path
@@ -11,10 +11,12 @@ import gradio as gr
 
 from assistant.settings import MAX_QUESTION_CHARS
 
+from .feedback import MAX_COMMENT_CHARS
 from .handlers import Handlers, new_session
+from .limits import LoginThrottle
 from .render import SOURCES_CSS, render_sources
 from .tables import DUTY_HEADERS, SAME_HEADERS, TARGET_HEADERS, TASK_HEADERS
-from .upload import MAX_UPLOAD_MB, PLAN_TYPES
+from .upload import MAX_UPLOAD_MB, PLAN_TYPES, add_isolated
 
 EXAMPLES = [
     "福山区到2025年每千人口注册护士数要达到多少？",
@@ -25,6 +27,7 @@ EXAMPLES = [
 INTRO = ("**规划问答助手** · 回答以规划原文为准：每句答案标注 [1] [2]，右侧列出规划标题、章节和原文；"
          "规划中没有的内容会明确说明“未找到”。追问可以只说地名，如“那济宁市呢？”。")
 ASSISTANT = "assistant"  # one concurrency group: every event that runs the encoder waits for the others
+UPLOAD = "upload"  # uploads have their own worker (and run in a child process): questions never wait for them
 PRIVATE = {"api_visibility": "private"}
 
 
@@ -43,7 +46,7 @@ def _chat_tab(h: Handlers) -> gr.CheckboxGroup:
                 up = gr.Button("👍 有帮助", size="sm")
                 down = gr.Button("👎 没帮助", size="sm")
                 clear = gr.Button("清空对话", size="sm")
-            comment = gr.Textbox(label="反馈意见（可选）", lines=1, max_lines=3)
+            comment = gr.Textbox(label="反馈意见（可选）", lines=1, max_lines=3, max_length=MAX_COMMENT_CHARS)
             fb_status = gr.Markdown()
             with gr.Accordion("答复口径", open=True):
                 draft = gr.Button("生成答复口径", elem_id="draft")
@@ -62,8 +65,13 @@ def _chat_tab(h: Handlers) -> gr.CheckboxGroup:
         event(h.clear, None, [chatbot, sources, state, reply, docx, md], **PRIVATE)
     draft.click(h.draft, [state], [reply, docx, md], **PRIVATE)
     reply.input(h.reply_files, [reply], [docx, md], trigger_mode="always_last", **PRIVATE)
-    up.click(lambda c, s: h.feedback("up", c, s), [comment, state], [fb_status, comment], **PRIVATE)
-    down.click(lambda c, s: h.feedback("down", c, s), [comment, state], [fb_status, comment], **PRIVATE)
+    def vote(rating: str):
+        def handler(c, s, request: gr.Request):
+            return h.feedback(rating, c, s, getattr(getattr(request, "client", None), "host", None) or "local")
+        return handler
+
+    up.click(vote("up"), [comment, state], [fb_status, comment], **PRIVATE)
+    down.click(vote("down"), [comment, state], [fb_status, comment], **PRIVATE)
     return plan_box
 
 
@@ -127,11 +135,12 @@ def warm_up(assistant) -> None:
         pass
 
 
-def build_app(assistant, feedback_path: Path = Path("feedback/feedback.jsonl"), warm: bool = True) -> gr.Blocks:
+def build_app(assistant, feedback_path: Path = Path("feedback/feedback.jsonl"), warm: bool = True,
+              adder=add_isolated) -> gr.Blocks:
     """The whole UI bound to one loaded assistant; feedback goes to ``feedback_path`` (JSON lines)."""
     if warm:
         warm_up(assistant)
-    h = Handlers(assistant, feedback_path)
+    h = Handlers(assistant, feedback_path, adder)
     with gr.Blocks(title="规划问答助手", analytics_enabled=False) as app:
         gr.Markdown(INTRO)
         with gr.Tabs():
@@ -144,7 +153,7 @@ def build_app(assistant, feedback_path: Path = Path("feedback/feedback.jsonl"), 
             with gr.Tab("规划库", id="plans"):
                 plans_table, upload, add, status = _plans_tab(h)
         add.click(h.add_plan, [upload], [status, plans_table, plan_box, target_plan, unit, task],
-                  concurrency_id=ASSISTANT, concurrency_limit=1, **PRIVATE)
+                  concurrency_id=UPLOAD, concurrency_limit=1, **PRIVATE)
         gr.api(h.api_ask, api_name="ask", concurrency_id=ASSISTANT, concurrency_limit=1)
     app.queue(default_concurrency_limit=1, max_size=64)
     app.ui_handlers = h  # for tests and for callers who want to swap the assistant
@@ -152,8 +161,9 @@ def build_app(assistant, feedback_path: Path = Path("feedback/feedback.jsonl"), 
 
 
 def launch(assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
-    """Serve the UI (blocking) on host:port; ``auth`` is an optional (user, password) login."""
+    """Serve the UI (blocking) on host:port; ``auth`` is an optional (user, password) login, throttled
+    after repeated failures (ui.limits.LoginThrottle)."""
     app = build_app(assistant)
     app.launch(server_name=host or "127.0.0.1", server_port=port, share=False,
-               auth=auth if auth and all(auth) else None, max_file_size=f"{MAX_UPLOAD_MB}mb",
+               auth=LoginThrottle(*auth) if auth and all(auth) else None, max_file_size=f"{MAX_UPLOAD_MB}mb",
                show_error=True, theme=gr.themes.Soft())

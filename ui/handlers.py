@@ -11,7 +11,8 @@ import pandas as pd
 from assistant.core import QuestionError
 
 from .dialog import follow_up
-from .feedback import record_feedback
+from .feedback import FeedbackRefused, record_feedback
+from .limits import RateLimit
 from .render import escape_md, render_answer, render_sources, sources_data
 from .reply import draft_reply, reply_docx, reply_md
 from .tables import (
@@ -32,6 +33,8 @@ from .tables import (
 )
 from .upload import check_upload
 
+FEEDBACK_PER_MINUTE = 10  # per client address
+
 
 def new_session() -> dict:
     """Per-browser-session state: chat messages, the last (effective) question and its Answer."""
@@ -45,11 +48,15 @@ def frame(rows: list, headers: list[str]) -> pd.DataFrame:
 class Handlers:
     """Callbacks bound to one assistant; ``assistant`` is swapped when a plan is added online."""
 
-    def __init__(self, assistant, feedback_path: Path):
+    def __init__(self, assistant, feedback_path: Path, adder=None):
         self.assistant = assistant
         self.feedback_path = Path(feedback_path)
         self.out_dir = Path(tempfile.mkdtemp(prefix="plan-assistant-ui-"))
         self._swap = threading.Lock()
+        # how an upload reaches the index: (assistant, path) → (assistant, report); in-process by default,
+        # a child process in the served app (ui.upload.add_isolated)
+        self.adder = adder or (lambda a, p: (a.add_plan(p), ""))
+        self.feedback_limit = RateLimit(FEEDBACK_PER_MINUTE, 60.0)
 
     # -- data the tabs show ------------------------------------------------------------------
 
@@ -131,11 +138,16 @@ class Handlers:
 
     # -- 反馈 ------------------------------------------------------------------------------------
 
-    def feedback(self, rating: str, comment: str, state: dict | None):
+    def feedback(self, rating: str, comment: str, state: dict | None, client: str = "local"):
         answer = (state or {}).get("answer")
         if answer is None:
             return "请先提问，再评价答案。", comment
-        record_feedback(self.feedback_path, rating, comment, answer)
+        if not self.feedback_limit.allow(client):
+            return f"反馈过于频繁（每分钟最多 {FEEDBACK_PER_MINUTE} 条），请稍后再试。", comment
+        try:
+            record_feedback(self.feedback_path, rating, comment, answer)
+        except FeedbackRefused as exc:
+            return f"⚠️ {exc}", comment
         return ("已记录：👍 有帮助。" if rating == "up" else "已记录：👎 没有帮助。") + "谢谢反馈！", ""
 
     # -- 指标 ------------------------------------------------------------------------------------
@@ -199,11 +211,12 @@ class Handlers:
         progress(0.2, desc="解析、切分并建立索引（可能需要几分钟）")
         try:
             with self._swap:
-                self.assistant = self.assistant.add_plan(path)
+                self.assistant, report = self.adder(self.assistant, path)
         except Exception as exc:  # the indexer's errors are many kinds; the user needs the message
             return (f"❌ 添加失败：{escape_md(str(exc))}", *unchanged)
         progress(1.0, desc="完成")
         choices = self.plan_choices()
-        return (f"✅ 已添加：{escape_md(Path(path).name)}。现有 {len(choices)} 份规划。", self.plans_view(),
+        detail = f"\n\n`{escape_md(report)}`" if report else ""
+        return (f"✅ 已添加：{escape_md(Path(path).name)}。现有 {len(choices)} 份规划。{detail}", self.plans_view(),
                 gr.CheckboxGroup(choices=choices), gr.Dropdown(choices=[("全部规划", ""), *choices]),
                 gr.Dropdown(choices=self.units()), gr.Dropdown(choices=self.tasks()))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
+import os
+import shutil
 import zipfile
 from pathlib import Path
 
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 PLAN_TYPES = (".txt", ".md", ".docx", ".pdf")
+SAMPLE_BYTES = 65536  # of a text file, enough to tell its encoding
 
 
 def check_upload(path: str | Path | None) -> str | None:
@@ -25,7 +29,8 @@ def check_upload(path: str | Path | None) -> str | None:
         return "文件为空。"
     if size > MAX_UPLOAD_BYTES:
         return f"文件过大（{size / 1024 / 1024:.1f} MB），上限 {MAX_UPLOAD_MB} MB。"
-    head = path.read_bytes()[:65536] if suffix in (".txt", ".md") else path.open("rb").read(8)
+    with path.open("rb") as fh:
+        head = fh.read(SAMPLE_BYTES if suffix in (".txt", ".md") else 8)
     if suffix == ".pdf" and not head.startswith(b"%PDF"):
         return "文件扩展名为 .pdf，但内容不是 PDF。"
     if suffix == ".docx":
@@ -37,13 +42,46 @@ def check_upload(path: str | Path | None) -> str | None:
     if suffix in (".txt", ".md"):
         if b"\x00" in head:
             return "文本文件中含有二进制内容，请确认文件类型。"
+        final = len(head) == size  # a sample that stops mid-file may cut a multi-byte character (any encoding)
         for encoding in ("utf-8", "gb18030"):
             try:
-                head.decode(encoding)
+                codecs.getincrementaldecoder(encoding)().decode(head, final=final)
                 break
-            except UnicodeDecodeError as exc:
-                if encoding == "utf-8" and exc.start >= len(head) - 3:
-                    break  # a multi-byte character cut by the 64 KB sample
+            except UnicodeDecodeError:
+                continue
         else:
             return "无法识别文本编码（支持 UTF-8 / GB18030）。"
     return None
+
+
+def keep_upload(path: str | Path, index_dir: str | Path) -> Path:
+    """Copy an upload (Gradio gives each one a new temporary path) to ``<index>.uploads/<name>`` beside
+    the index: the plan's source path is then stable, so uploading a file of the same name again
+    replaces that plan instead of adding a second copy."""
+    from assistant.swap import real_index
+
+    path = Path(path)
+    real = real_index(index_dir)
+    folder = real.parent / f"{real.name}.uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = folder / path.name
+    tmp = folder / f".{path.name}.part"
+    shutil.copyfile(path, tmp)
+    os.replace(tmp, dest)
+    return dest
+
+
+def add_isolated(assistant, path: str | Path):
+    """The web app's way to add a plan: in a child process (questions keep being answered meanwhile),
+    then the index reloaded with the encoder already in memory. Returns (assistant, report)."""
+    from assistant.build import add_in_child
+    from assistant.store import IndexChanged
+
+    report = add_in_child(assistant.settings, keep_upload(path, assistant.settings.index_dir))
+    for attempt in range(3):  # another writer may swap the index in while it loads: load that one whole
+        try:
+            return type(assistant).load(settings=assistant.settings, encoder=getattr(assistant, "_encoder", None)), report
+        except IndexChanged:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
