@@ -4,8 +4,11 @@ LLMs quietly change numbers and invent departments. So every sentence must carry
 number with its unit, every year, every department or unit name and every quoted phrase in it must occur
 in the evidence of the citations it marks: the cited passage (title, section path, quote) plus the
 assistant's own verified answer lines that cite it (a table row's figure is stated there with its unit).
-Comparison is on normalised text (``search.normalise``, whitespace and markdown removed). A sentence that
-fails, or has no marker, is dropped; ``answers`` says whether what is left still answers the question.
+A figure must also measure what the sentence says it measures: the evidence clause (table row, phrase
+between commas) closest in wording to the sentence's words before it must hold it, so another indicator's
+figure from the same passage fails. Comparison is on normalised text (``search.normalise``, whitespace and
+markdown removed). A sentence that fails, or has no marker, is dropped; ``answers`` says whether what is
+left still answers the question.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from .units import looks_like_body, names_body, unit_matches
 
 MARKER = re.compile(r"\[(\d+)\]")
 THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S)  # reasoning models (DeepSeek-R1, Qwen3) think aloud
-_SENTENCE = re.compile(r".*?(?:[。！？!?；;]+|\n|$)(?:\s*\[\d+\])*", re.S)
+_SENTENCE = re.compile(r".*?(?:[。！？!?]+|\n|$)(?:\s*\[\d+\])*", re.S)  # clauses joined by ； are one sentence
 _CJK = "\u4e00-\u9fff"
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+_CLAUSE = re.compile(r"[^，,、；;。！？!?\n]+")
 
 # Measure words a number may carry; longest first so 万元 is not read as 万 + 元.
 MEASURES: tuple[str, ...] = (
@@ -48,10 +53,17 @@ _BOUNDARY = re.compile("|".join(sorted(map(re.escape, CONNECTIVES), key=len, rev
 MIN_UNIT_CHARS = 3
 
 
+def _plain_numbers(text: str) -> str:
+    """1,200 → 1200, before NFKC turns the Chinese comma (never a thousands separator) into ','."""
+    return _THOUSANDS.sub(lambda m: m.group().replace(",", ""), text)
+
+
 def squash(text: str) -> str:
-    """Text as compared: NFKC, lower case, no whitespace, no markdown bold, no thousands separators."""
-    text = re.sub(r"\s+", "", normalise(text).replace("**", ""))
-    return re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    """Text as compared: NFKC, lower case, no whitespace (one space between two numbers), no markdown bold,
+    no thousands separators."""
+    text = _plain_numbers(text)
+    text = re.sub(r"(?<=\d)\s+(?=\d)", " ", normalise(text).replace("**", ""))  # table cells: 4.39 7.5 stay two
+    return re.sub(r"(?! )\s+|(?<!\d) +| +(?!\d)", "", text)
 
 
 @dataclass(frozen=True)
@@ -92,14 +104,37 @@ def cited(answer: Answer) -> list[Citation]:
     return [c for c in answer.citations if c.n in marked or c.highlights]
 
 
+def _own_lines(answer: Answer, n: int) -> list[str]:
+    return [ln for ln in answer.text.splitlines() if f"[{n}]" in ln and not ln.startswith(("出处：", "Sources:"))]
+
+
 def evidence(answer: Answer) -> dict[int, str]:
     """Citation number → squashed evidence: title, section, quote and the answer lines that cite it."""
-    lines = [ln for ln in answer.text.splitlines() if not ln.startswith(("出处：", "Sources:"))]
-    out = {}
-    for c in cited(answer):
-        own = [ln for ln in lines if f"[{c.n}]" in ln]
-        out[c.n] = squash("\n".join([c.title, c.section, c.quote, *own]))
-    return out
+    return {c.n: squash("\n".join([c.title, c.section, c.quote, *_own_lines(answer, c.n)])) for c in cited(answer)}
+
+
+def evidence_clauses(answer: Answer) -> dict[int, list[str]]:
+    """Citation number → its clauses (table rows, comma-separated phrases), to bind figures to what they measure."""
+    return {c.n: [squash(k) for src in [c.quote, *_own_lines(answer, c.n)] for k in _CLAUSE.findall(_plain_numbers(MARKER.sub("", src)))]
+            for c in cited(answer)}
+
+
+def _grams(text: str) -> set[str]:
+    text = re.sub(r"[\d.%‰\s]", "", text)
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def _bound(num: str, label: str, clauses: list[str]) -> bool:
+    """A figure belongs to what the sentence says it measures: among the evidence clauses that give figures,
+    those closest in wording to the sentence's words before the figure must contain it (so another
+    indicator's figure from the same passage fails). Words that match no clause, or a figure that stands
+    in a cell of its own (one cell per line), leave plain occurrence."""
+    if any(not _grams(k) for k in clauses if _number_in(num, "", k)):
+        return True
+    words = _grams(label)
+    scored = [(len(words & _grams(k)), k) for k in clauses if re.search(r"\d", k)]
+    best = max((s for s, _ in scored), default=0)
+    return best == 0 or any(_number_in(num, "", k) for s, k in scored if s == best)
 
 
 def numbers(text: str) -> list[tuple[str, str]]:
@@ -159,7 +194,20 @@ def _unit_in(cands: list[str], ev: str, ev_units: list[str]) -> bool:
     return False
 
 
-def check_sentence(sentence: str, ev: dict[int, str], ev_units: dict[int, list[str]]) -> Checked:
+def _figures_bound(sentence: str, clauses: list[str]) -> str:
+    """The first figure (not a year) of the sentence that another clause of the evidence measures, or ''."""
+    for clause in _CLAUSE.findall(squash(MARKER.sub("", sentence))):
+        for m in NUMBER.finditer(clause):
+            num = m.group(1)
+            if re.fullmatch(r"(?:19|20)\d\d", num):
+                continue
+            if not _bound(num, clause[:m.start()], clauses):
+                return num + m.group(2)
+    return ""
+
+
+def check_sentence(sentence: str, ev: dict[int, str], ev_units: dict[int, list[str]],
+                   ev_clauses: dict[int, list[str]] | None = None) -> Checked:
     marks = tuple(dict.fromkeys(int(n) for n in MARKER.findall(sentence)))
     if not marks:
         return Checked(sentence, marks, "没有引用标注")
@@ -170,6 +218,10 @@ def check_sentence(sentence: str, ev: dict[int, str], ev_units: dict[int, list[s
     for num, measure in numbers(sentence):
         if not _number_in(num, measure, text):
             return Checked(sentence, marks, f"数字“{num}{measure}”不在所引原文中")
+    if ev_clauses is not None:
+        unbound = _figures_bound(sentence, [k for n in marks for k in ev_clauses[n]])
+        if unbound:
+            return Checked(sentence, marks, f"数字“{unbound}”在所引原文中属于另一项内容")
     for cands in unit_mentions(sentence):
         if not _unit_in(cands, text, units):
             return Checked(sentence, marks, f"单位“{cands[-1]}”不在所引原文中")
@@ -204,7 +256,8 @@ def verify(text: str, answer: Answer) -> Verdict:
     """Check each sentence of ``text`` (an LLM's rewrite of ``answer``) against the passages it cites."""
     ev = evidence(answer)
     ev_units = {n: [c for cands in unit_mentions(e) for c in cands] for n, e in ev.items()}
-    checked = [check_sentence(s, ev, ev_units) for s in sentences(text)]
+    clauses = evidence_clauses(answer)
+    checked = [check_sentence(s, ev, ev_units, clauses) for s in sentences(text)]
     kept = [c for c in checked if c.ok]
     why = _answers(answer, kept)
     return Verdict(tuple(kept), tuple(c for c in checked if not c.ok), not why, why)

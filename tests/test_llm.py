@@ -57,6 +57,13 @@ def test_number_with_its_unit_must_be_in_the_cited_passage():
     assert kept("每千人口执业（助理）医师数达到3.2人[1]。") != [] and kept("每千人口执业（助理）医师数达到3.25人[1]。") == []
 
 
+def test_thousands_separators_but_not_chinese_commas_join_digits():
+    beds = "新增床位1,200张，2025年床位使用率达到85%。"
+    answer = Answer("新增多少张床位？", f"{beds}[1]", False, (_cite(1, beds),), (), ("yb",), "target")
+    assert kept("新增床位1200张[1]。", answer) and kept("新增床位1,200张[1]。", answer)
+    assert kept("新增床位1,300张[1]。", answer) == [] and kept("新增床位1,2002张[1]。", answer) == []
+
+
 def test_year_must_be_in_the_cited_passage():
     assert kept("到2025年，孕产妇系统管理率达到87%[1]。")
     assert kept("到2026年，孕产妇系统管理率达到87%[1]。") == []
@@ -67,11 +74,30 @@ def test_a_figure_counts_only_in_the_passage_its_marker_points_to():
     assert kept("急救呼叫满足率达到100%[1]。") == []  # [1] is the goals paragraph, which does not say 100%
 
 
+def test_a_figure_must_measure_what_the_sentence_says():
+    staff = "到2025年，每千人口执业（助理）医师数达到3.85人，每千人口注册护士数达到4.05人。"
+    answer = Answer("每千人口注册护士数要达到多少？", f"{staff}[1]", False, (_cite(1, staff),), (), ("yb",), "target")
+    assert kept("到2025年，每千人口注册护士数达到4.05人[1]。", answer)
+    assert kept("注册护士的目标是每千人口4.05人[1]。", answer)
+    verdict = verify("到2025年，每千人口注册护士数达到3.85人[1]。", answer)  # the physicians' figure
+    assert not verdict.kept and "另一项" in verdict.dropped[0].reason
+
+
+def test_a_figure_in_a_cell_of_its_own_is_not_bound():
+    cells = "主要发展指标\n序号\n指标\n单位\n2020年\n2025年\n7\n每千人口注册护士数\n人\n2.4\n3.9"
+    line = "每千人口注册护士数：2025年目标 3.9人，2020年基期 2.4，预期性（主要发展指标第7项）[1]"
+    answer = Answer("每千人口注册护士数是多少？", line, False, (_cite(1, cells),), (), ("yb",), "target")
+    assert kept("每千人口注册护士数2020年基期为2.4，2025年达到3.9人[1]。", answer)
+    assert kept("每千人口注册护士数2020年基期为2.5，2025年达到3.9人[1]。", answer) == []
+
+
 def test_table_figure_is_checked_against_the_answer_line_that_states_it():
     line = "每千人口注册护士数：2025年目标 3.9人，2020年基期 2.4，预期性（主要发展指标第7项）[1]"
     answer = Answer("每千人口注册护士数要达到多少？", f"{line}\n出处：[1] {TITLE}", False, (_cite(1, TABLE),), (), ("yb",), "target")
     assert kept("到2025年，每千人口注册护士数达到3.9人[1]。", answer)
     assert kept("到2025年，每千人口注册护士数达到4.9人[1]。", answer) == []
+    assert kept("该行为：7 每千人口注册护士数 人 2.4 3.9 预期性[1]。", answer)  # the row's cells stay apart
+    assert kept("该行为：7 每千人口注册护士数 人 2.43.9 预期性[1]。", answer) == []
     bare = Answer(answer.question, f"另一句。[1]\n出处：[1] {TITLE}", False, (_cite(1, TABLE),), (), ("yb",), "target")
     assert kept("每千人口注册护士数达到3.9人[1]。", bare) == []  # the row alone has no "3.9人"
 
@@ -89,6 +115,10 @@ def test_department_abbreviation_matches_but_other_level_or_place_does_not():
     assert kept("县卫健局牵头，县医保局参与[1]。", duty_answer())
     assert kept("由市卫生健康局牵头[1]。", duty_answer()) == []
     assert kept("由芝罘区卫健局牵头[1]。", duty_answer()) == []
+    note = "（牵头部门：张店区卫生健康局；参与部门：张店区财政局）"
+    district = Answer("谁牵头？", "牵头：张店区卫生健康局。[1]", False, (_cite(1, note),), (), ("zd",), "duty")
+    assert kept("由张店区卫健局牵头[1]。", district)
+    assert kept("由淄川区卫健局牵头[1]。", district) == []  # same level, another district
 
 
 def test_words_that_only_end_like_units_are_not_units():
@@ -110,7 +140,8 @@ def test_quoted_phrase_must_be_verbatim():
 
 
 def test_sentence_needs_a_marker_to_a_cited_passage():
-    assert kept("孕产妇系统管理率达到87%。") == []
+    assert kept("孕产妇系统管理率达到87%。") == [] and kept("规划对此作了部署。") == []
+    assert kept("规划对此作了部署[1]。") == ["规划对此作了部署[1]。"]
     assert kept("孕产妇系统管理率达到87%[9]。") == []
     assert kept("贫困人口家庭医生签约率达到99%[3]。") == []  # [3] was retrieved but the answer does not cite it
     assert kept("孕产妇系统管理率达到87%。[1]") == ["孕产妇系统管理率达到87%。[1]"]  # marker after the full stop
@@ -118,7 +149,7 @@ def test_sentence_needs_a_marker_to_a_cited_passage():
 
 def test_sentences_split_with_their_markers_and_without_thinking():
     text = "<think>用户问的是87%还是85%？</think>第一句。[1]第二句[2]；第三句\n第四句"
-    assert sentences(text) == ["第一句。[1]", "第二句[2]；", "第三句", "第四句"]
+    assert sentences(text) == ["第一句。[1]", "第二句[2]；第三句", "第四句"]  # clauses joined by ； stay one sentence
 
 
 # -- does what is left answer? ---------------------------------------------------------------------
@@ -209,7 +240,9 @@ def test_endpoint_error_and_refusal_fall_back(fake):
 
 
 def test_abstention_is_never_sent_to_the_llm(fake):
-    answer = Answer("盐边县有几个火星基地？", "未在所选规划中找到相关内容。", True, (), (_cite(1, OTHER),), ("yb",))
+    # an abstention may still carry passages (a figure the plan leaves unstated): it is not sent either
+    answer = Answer("盐边县有几个火星基地？", f"未在所选规划中找到相关内容。\n{OTHER}[1]", True, (_cite(1, OTHER),), (),
+                    ("yb",))
     before = len(fake.requests)
     rw = rewrite(writer(fake, "faithful"), answer)
     assert len(fake.requests) == before and rw.text == answer.text and not rw.verified

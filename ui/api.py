@@ -141,7 +141,7 @@ def api_routes(get_assistant: Callable[[], object], writer: Writer | None = None
         except (QuestionError, LookupError) as exc:
             return _error(400, str(exc))
         text = answer.text
-        if model == LLM_MODEL_ID and not answer.abstained:
+        if model == LLM_MODEL_ID:  # an abstention is passed through: rewrite never sends it to the LLM
             text = rewrite(writer, answer).text
         cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if body.get("stream"):
