@@ -262,9 +262,17 @@ def _loop(assistant, plans) -> None:
 @click.option("--port", default=7860, envvar="ASSISTANT_PORT", show_default=True, type=int)
 @click.option("--user", default=None, envvar="ASSISTANT_USER", help="Login name (with --password) to require a login.")
 @click.option("--password", default=None, envvar="ASSISTANT_PASSWORD", help="Login password.")
-def serve(index_dir: Path, corpus_dir: Path, host: str, port: int, user: str | None, password: str | None) -> None:
+@click.option("--llm-base-url", default=None, envvar="OPENAI_BASE_URL",
+              help="OpenAI-compatible endpoint (vLLM, Ollama, Xinference …) for the optional LLM mode.")
+@click.option("--llm-model", default=None, envvar=["ASSISTANT_LLM_MODEL", "OPENAI_MODEL"], help="Model name there.")
+@click.option("--llm-api-key", default=None, envvar="OPENAI_API_KEY", help="API key, if the endpoint needs one.")
+@click.option("--llm-timeout", default=None, type=float, envvar="ASSISTANT_LLM_TIMEOUT",
+              help="Seconds before the extractive answer is shown instead [60].")
+def serve(index_dir: Path, corpus_dir: Path, host: str, port: int, user: str | None, password: str | None,
+          llm_base_url: str | None, llm_model: str | None, llm_api_key: str | None, llm_timeout: float | None) -> None:
     """Build the index if missing, then serve the chat on HOST:PORT (127.0.0.1 by default, no share link)."""
-    settings = _settings(index_dir=index_dir, corpus_dir=corpus_dir)
+    settings = _settings(index_dir=index_dir, corpus_dir=corpus_dir, llm_base_url=llm_base_url, llm_model=llm_model,
+                         llm_api_key=llm_api_key, llm_timeout=llm_timeout)
     _ensure_index(settings)
     assistant = _load(settings)
     from ui.app import launch

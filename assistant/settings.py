@@ -26,6 +26,11 @@ class Settings:
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     top_k: int = 5
     candidates: int = 40
+    # Optional LLM mode (assistant/llm.py): an OpenAI-compatible endpoint; off unless both are set.
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = 60.0  # seconds for the whole answer; then the extractive answer is shown
 
     @property
     def build_embedder(self) -> str:

@@ -9,11 +9,14 @@ from pathlib import Path
 
 import gradio as gr
 
+from assistant.llm import Writer
 from assistant.settings import MAX_QUESTION_CHARS
 
+from .api import api_routes
 from .feedback import MAX_COMMENT_CHARS
 from .handlers import Handlers, new_session
 from .limits import LoginThrottle
+from .llm_ui import LLMHandlers
 from .render import SOURCES_CSS, render_sources
 from .tables import DUTY_HEADERS, SAME_HEADERS, TARGET_HEADERS, TASK_HEADERS
 from .upload import MAX_UPLOAD_MB, PLAN_TYPES, add_isolated
@@ -31,7 +34,7 @@ UPLOAD = "upload"  # uploads have their own worker (and run in a child process):
 PRIVATE = {"api_visibility": "private"}
 
 
-def _chat_tab(h: Handlers) -> gr.CheckboxGroup:
+def _chat_tab(h: Handlers, llm: LLMHandlers | None = None) -> gr.CheckboxGroup:
     state = gr.State(new_session())
     with gr.Row():
         with gr.Column(scale=3):
@@ -41,6 +44,7 @@ def _chat_tab(h: Handlers) -> gr.CheckboxGroup:
                 question = gr.Textbox(placeholder="输入问题，如：福山区到2025年每千人口注册护士数要达到多少？", show_label=False,
                                       scale=5, max_lines=4, max_length=MAX_QUESTION_CHARS, elem_id="question")
                 send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
+            use_llm = llm.toggle() if llm else None
             gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例问题（点击填入）")
             with gr.Row():
                 up = gr.Button("👍 有帮助", size="sm")
@@ -54,16 +58,24 @@ def _chat_tab(h: Handlers) -> gr.CheckboxGroup:
                 with gr.Row():
                     docx = gr.DownloadButton("下载 Word（.docx）", interactive=False, size="sm")
                     md = gr.DownloadButton("下载 Markdown（.md）", interactive=False, size="sm")
+                llm_note = llm.reply_status() if llm else None
         with gr.Column(scale=2):
             sources = gr.HTML(render_sources(None, {}), css_template=SOURCES_CSS, max_height=900, elem_id="sources-panel")
 
     ask = {"fn": h.ask, "inputs": [question, plan_box, state], "outputs": [question, chatbot, sources, state],
            "concurrency_id": ASSISTANT, "concurrency_limit": 1, **PRIVATE}
-    send.click(api_name="chat", **ask)  # explicit names keep "ask" free for the public API below
-    question.submit(api_name="chat_submit", **ask)
+    for event, name in ((send.click, "chat"), (question.submit, "chat_submit")):  # "ask" stays the public API
+        asked = event(api_name=name, **ask)
+        if llm:  # a second event, outside the encoder's queue, rewrites the answer just given
+            asked.then(llm.polish, [state, use_llm], [chatbot, state], concurrency_id="llm", concurrency_limit=4,
+                       **PRIVATE)
     for event in (clear.click, chatbot.clear):  # the chat's own trash icon must reset the session too
         event(h.clear, None, [chatbot, sources, state, reply, docx, md], **PRIVATE)
-    draft.click(h.draft, [state], [reply, docx, md], **PRIVATE)
+    if llm:
+        draft.click(llm.draft, [state, use_llm], [reply, docx, md, llm_note], concurrency_id="llm",
+                    concurrency_limit=4, **PRIVATE)
+    else:
+        draft.click(h.draft, [state], [reply, docx, md], **PRIVATE)
     reply.input(h.reply_files, [reply], [docx, md], trigger_mode="always_last", **PRIVATE)
     def vote(rating: str):
         def handler(c, s, request: gr.Request):
@@ -136,16 +148,20 @@ def warm_up(assistant) -> None:
 
 
 def build_app(assistant, feedback_path: Path = Path("feedback/feedback.jsonl"), warm: bool = True,
-              adder=add_isolated) -> gr.Blocks:
-    """The whole UI bound to one loaded assistant; feedback goes to ``feedback_path`` (JSON lines)."""
+              adder=add_isolated, llm: Writer | None = None) -> gr.Blocks:
+    """The whole UI bound to one loaded assistant; feedback goes to ``feedback_path`` (JSON lines).
+
+    ``llm``: the LLM endpoint (default: the one the assistant's settings name, if any) behind the toggle."""
     if warm:
         warm_up(assistant)
     h = Handlers(assistant, feedback_path, adder)
+    llm = llm or Writer.from_settings(getattr(assistant, "settings", None))
+    llm_h = LLMHandlers(h, llm) if llm else None
     with gr.Blocks(title="规划问答助手", analytics_enabled=False) as app:
         gr.Markdown(INTRO)
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
-                plan_box = _chat_tab(h)
+                plan_box = _chat_tab(h, llm_h)
             with gr.Tab("指标", id="targets"):
                 target_plan = _targets_tab(h)
             with gr.Tab("分工", id="duties"):
@@ -157,7 +173,13 @@ def build_app(assistant, feedback_path: Path = Path("feedback/feedback.jsonl"), 
         gr.api(h.api_ask, api_name="ask", concurrency_id=ASSISTANT, concurrency_limit=1)
     app.queue(default_concurrency_limit=1, max_size=64)
     app.ui_handlers = h  # for tests and for callers who want to swap the assistant
+    app.llm_writer = llm
     return app
+
+
+def http_api(app: gr.Blocks, auth: tuple[str, str] | None = None) -> dict:
+    """``launch`` keyword arguments that serve the HTTP API (ui/api.py) beside the UI, under the same login."""
+    return {"app_kwargs": {"routes": api_routes(lambda: app.ui_handlers.assistant, app.llm_writer, auth)}}
 
 
 def launch(assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
@@ -166,4 +188,4 @@ def launch(assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str
     app = build_app(assistant)
     app.launch(server_name=host or "127.0.0.1", server_port=port, share=False,
                auth=LoginThrottle(*auth) if auth and all(auth) else None, max_file_size=f"{MAX_UPLOAD_MB}mb",
-               show_error=True, theme=gr.themes.Soft())
+               show_error=True, theme=gr.themes.Soft(), **http_api(app, auth))
