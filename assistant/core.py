@@ -47,6 +47,7 @@ from .text import flat as _flat
 from .verify import (
     COLLOQUIAL,
     absent_terms,
+    asked_measures,
     asked_years,
     named_facilities,
     names_in,
@@ -601,8 +602,9 @@ class Assistant:
             nearby = tuple(self.citation(i + 1, self.chunks[h.row]) for i, h in enumerate(hits))
             return Answer(q, ABSTAIN_TEXT_EN if english else ABSTAIN_TEXT, True, (), nearby, tuple(plan_ids))
         said = _flat("".join(s.text for _, s in picked))
-        unstated = [p for p in route.parts_of(query)
-                    if not all(used(t, said) for t in topic_terms(self._place_free(p, plan_ids), route.DUTY_WORDS))]
+        unstated = [p for p in route.parts_of(self._place_free(query, plan_ids))
+                    if not all(used(t, said) for t in topic_terms(p, route.DUTY_WORDS))
+                    and not (asked_measures(p) and any(states_measure(p, s.text) for _, s in picked))]
         marks: dict[int, list] = {}
         for rank, s in picked:
             marks.setdefault(rank, []).append((s.start, s.end))

@@ -14,7 +14,7 @@ from .facts import Duty, Target
 from .indicators import indicator_scores, longest_common, match_indicator
 from .text import flat as _flat
 from .units import normalise_unit, unit_level, unit_matches
-from .verify import COLLOQUIAL, asked_years, modifier_conflict, names_measure
+from .verify import COLLOQUIAL, asked_measures, asked_years, modifier_conflict, names_measure, states_measure
 
 TARGET_Q = re.compile(r"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|几[个家所张人]|多高|多大|"
                       r"how (many|much|high)|target|goal|aim|rate|ratio|number of|per ", re.I)
@@ -355,7 +355,8 @@ def _with_unstated(reply: Reply, question: str, targets: list[Target]) -> Reply:
     abstention (its stated parts still shown)."""
     said = _flat("".join(reply.lines))
     unstated = [p for p in parts_of(question)
-                if not pick_targets(p, targets) and not (len(_flat(p)) >= 4 and _flat(p) in said)]
+                if not pick_targets(p, targets) and not (len(_flat(p)) >= 4 and _flat(p) in said)
+                and not (asked_measures(p) and any(states_measure(p, line) for line in reply.lines))]
     if not unstated:
         return reply
     return Reply(reply.kind, (unstated_line(unstated), *reply.lines), reply.spans, abstained=True)

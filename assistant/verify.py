@@ -270,8 +270,10 @@ def states_measure(question: str, sentence: str) -> bool:
         named_parts, at = [], 0
         for c in _CLAUSE.split(text):
             at = text.find(c, at)
-            if f := _FIGURE.search(c):
-                named_parts.append((c[:f.start()], at))
+            last = 0
+            for f in _FIGURE.finditer(c):  # "A数2.77人、B数4.06人": each figure names what stands before it
+                named_parts.append((c[last:f.start()], at + last))
+                last = f.end()
     for measure in measures:
         need = min(MIN_MEASURE_END, len(measure))
         for named, at in named_parts:
