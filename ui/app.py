@@ -48,20 +48,22 @@ def _chat_tab(h: Handlers) -> gr.CheckboxGroup:
             with gr.Accordion("答复口径", open=True):
                 draft = gr.Button("生成答复口径", elem_id="draft")
                 reply = gr.Textbox(label="答复口径（可编辑）", lines=6, buttons=["copy"], interactive=True, elem_id="reply")
+                reply_note = gr.Markdown(elem_id="reply-note")
                 with gr.Row():
                     docx = gr.DownloadButton("下载 Word（.docx）", interactive=False, size="sm")
                     md = gr.DownloadButton("下载 Markdown（.md）", interactive=False, size="sm")
         with gr.Column(scale=2):
             sources = gr.HTML(render_sources(None, {}), css_template=SOURCES_CSS, max_height=900, elem_id="sources-panel")
 
-    ask = {"fn": h.ask, "inputs": [question, plan_box, state], "outputs": [question, chatbot, sources, state],
+    ask = {"fn": h.ask, "inputs": [question, plan_box, state],
+           "outputs": [question, chatbot, sources, state, reply, reply_note, docx, md],
            "concurrency_id": ASSISTANT, "concurrency_limit": 1, **PRIVATE}
     send.click(api_name="chat", **ask)  # explicit names keep "ask" free for the public API below
     question.submit(api_name="chat_submit", **ask)
     for event in (clear.click, chatbot.clear):  # the chat's own trash icon must reset the session too
-        event(h.clear, None, [chatbot, sources, state, reply, docx, md], **PRIVATE)
-    draft.click(h.draft, [state], [reply, docx, md], **PRIVATE)
-    reply.input(h.reply_files, [reply], [docx, md], trigger_mode="always_last", **PRIVATE)
+        event(h.clear, None, [chatbot, sources, state, reply, reply_note, docx, md], **PRIVATE)
+    draft.click(h.draft, [state], [reply, reply_note, docx, md], **PRIVATE)
+    reply.input(h.reply_files, [reply, state], [docx, md], trigger_mode="always_last", **PRIVATE)
     up.click(lambda c, s: h.feedback("up", c, s), [comment, state], [fb_status, comment], **PRIVATE)
     down.click(lambda c, s: h.feedback("down", c, s), [comment, state], [fb_status, comment], **PRIVATE)
     return plan_box
