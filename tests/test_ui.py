@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from types import SimpleNamespace
 
@@ -12,16 +13,30 @@ from assistant.answer import Answer, Citation
 from assistant.meta import Plan
 from ui.dialog import follow_up
 from ui.feedback import record_feedback
+from ui.handlers import Handlers
 from ui.render import (
     NEARBY_HEADING,
+    OTHERS_HEADING,
     context_html,
+    display_numbers,
     highlight_quote,
     paragraph_bounds,
     render_answer,
     render_sources,
     sources_data,
+    table_html,
 )
-from ui.reply import draft_reply, reply_docx, reply_md, section_ref
+from ui.reply import (
+    ABSTAIN_WARNING,
+    MARGINS_MM,
+    clean_text,
+    draft_reply,
+    draft_warning,
+    reply_docx,
+    reply_md,
+    reply_sources,
+    section_ref,
+)
 from ui.tables import (
     NOT_LISTED,
     all_units,
@@ -90,6 +105,51 @@ def test_context_is_the_enclosing_paragraph_across_page_breaks_and_capped():
     assert "<mark>正文一句，</mark>" in html and "上一段" not in html
 
 
+TABLE_PLAN = ("前文。\n\n主要指标\n\n领域\t序号\t指标\t2025年\n健康服务\t1\t床位数\t7.5\n\t2\t护士数<i>\t4.05\n"
+              "\t3\t医师数\t3.85\n\n后文。到2025年，护士数达到4.05人。其余一句。\n\n末段。")
+
+
+def _cite(n: int, quote: str, highlight: str = "") -> Citation:
+    start = TABLE_PLAN.index(quote)
+    marks = ((TABLE_PLAN.index(highlight), TABLE_PLAN.index(highlight) + len(highlight)),) if highlight else ()
+    return Citation(n, "f.txt", "fushan", FUSHAN, "二、目标 › 主要指标", quote, start, start + len(quote), f"c{n}", marks)
+
+
+def test_table_source_renders_as_a_table_with_the_answering_row():
+    row = "\t2\t护士数<i>\t4.05"
+    c = _cite(1, "健康服务\t1\t床位数\t7.5\n\t2\t护士数<i>\t4.05", row.strip("\t"))
+    answer = Answer("问？", "护士数 4.05[1]", False, (c,), (), ("fushan",), "target")
+    out = render_sources(answer, {"fushan": TABLE_PLAN})
+    shown, _, hidden = out.partition('<details class="full-table">')
+    assert "<th>领域</th><th>序号</th><th>指标</th><th>2025年</th>" in shown
+    assert '<tr class="hit"><td></td><td>2</td><td>护士数&lt;i&gt;</td><td>4.05</td></tr>' in shown
+    assert "床位数" not in shown and "<i>" not in out  # other rows only behind 展开; plan text escaped
+    assert "展开全表（3 行）" in hidden and "床位数" in hidden and "医师数" in hidden and hidden.count('class="hit"') == 1
+    assert table_html(TABLE_PLAN, TABLE_PLAN.index("后文"), TABLE_PLAN.index("后文") + 2) == ""
+
+
+def test_prose_source_shows_the_paragraph_with_the_sentence_marked():
+    c = _cite(1, "到2025年，护士数达到4.05人。", "到2025年，护士数达到4.05人。")
+    out = render_sources(Answer("问？", "到2025年，护士数达到4.05人。[1]", False, (c,), (), ("fushan",)),
+                         {"fushan": TABLE_PLAN})
+    assert "后文。" in out and "其余一句。" in out and "末段" not in out and "<table" not in out
+    assert "<mark>到2025年，护士数达到4.05人。</mark>" in out
+
+
+def test_only_cited_sources_are_numbered_without_gaps():
+    a = _cite(1, "到2025年，护士数达到4.05人。")
+    b = _cite(2, "其余一句。")
+    c = _cite(3, "末段。")
+    answer = Answer("问？", "句甲[3]\n句乙[1]\n出处：[3] 甲；[1] 乙", False, (a, b, c), (), ("fushan",))
+    assert display_numbers(answer) == {3: 1, 1: 2}
+    out = render_sources(answer, {"fushan": TABLE_PLAN})
+    cited, _, others = out.partition(OTHERS_HEADING)
+    assert cited.index("[1] ") < cited.index("末段") < cited.index("[2] ") < cited.index("到2025年")
+    assert "[3]" not in out and "其余一句" in others and "[" not in others.split("</summary>", 1)[1]
+    chat = render_answer(answer)
+    assert chat.startswith("句甲<sup>[1]</sup>\n句乙<sup>[2]</sup>") and "[3]" not in chat
+
+
 def test_abstained_sources_are_labelled_not_an_answer():
     answer = _answer("", "相关段落。", abstained=True)
     html = render_sources(answer, {})
@@ -112,8 +172,27 @@ def test_follow_up_substitutes_the_place():
 def test_follow_up_leaves_full_questions_alone():
     q = "济宁市每万人口全科医生数目标是多少？"
     assert follow_up(NURSES, q, PLANS) == q
-    assert follow_up(NURSES, "床位数呢？", PLANS) == "床位数呢？"
+    assert follow_up(NURSES, "济宁市床位数是多少？", PLANS) == "济宁市床位数是多少？"  # own ask and topic
+    assert follow_up(NURSES, "张店区的地铁线路规划是什么？", PLANS) == "张店区的地铁线路规划是什么？"
+    assert follow_up(NURSES, "谢谢", PLANS) == "谢谢"  # no place, ask or follow-up mark
     assert follow_up("", "那济宁市呢？", PLANS) == "那济宁市呢？"
+
+
+def test_follow_up_keeps_the_new_topic():
+    assert follow_up(NURSES, "那济宁市的床位呢？", PLANS) == "济宁市到2025年床位要达到多少？"
+    assert "护士" not in follow_up(NURSES, "那济宁市的床位呢？", PLANS)
+    assert follow_up(NURSES, "床位数呢？", PLANS) == "福山区到2025年床位数要达到多少？"
+    assert follow_up("张店区有多少家社区卫生服务中心？", "那济宁的乡镇卫生院呢", PLANS) == "济宁市乡镇卫生院有多少家？"
+    assert follow_up(NURSES, "那济宁市呢？", PLANS) == "济宁市到2025年每千人口注册护士数要达到多少？"
+
+
+def test_follow_up_ask_only_takes_the_previous_topic():
+    duty = "福山区在急救体系方面谁牵头？"
+    assert follow_up("福山区的急救体系建设有哪些任务？", "谁牵头？", PLANS) == "福山区急救体系建设任务谁牵头？"
+    assert follow_up(duty, "参与部门有哪些？", PLANS) == "福山区急救体系方面参与部门有哪些？"
+    assert follow_up("张店区家庭医生签约服务怎么推进？", "谁负责", PLANS) == "张店区家庭医生签约服务推进谁负责？"
+    assert follow_up(duty, "那济宁市呢？", PLANS) == "济宁市在急救体系方面谁牵头？"
+    assert follow_up(duty, "张店区谁牵头？", PLANS) == "张店区谁牵头？"  # place and ask: a question of its own
 
 
 # -- reply drafts ----------------------------------------------------------------------------
@@ -130,20 +209,113 @@ def test_draft_reply_quotes_with_title_and_section():
     assert "“推进‘健康福山’建设”。" in nested
 
 
-def test_draft_reply_when_abstaining_says_plan_does_not_specify():
-    draft = draft_reply(_answer("", "无关段落。", abstained=True), PLANS)
-    assert "未对此作出具体规定" in draft and f"《{FUSHAN}》" in draft and "无关段落" not in draft
+def quoted_spans(draft: str) -> list[str]:
+    """Top-level “…” spans of a draft after its '根据《…》…部分：' lead-in, nested ‘’ read back as “”."""
+    spans = []
+    for line in draft.splitlines():
+        _, _, said = line.partition("部分：")
+        spans += [m.replace("‘", "“").replace("’", "”") for m in re.findall(r"“((?:[^“”]|‘[^’]*’)*)”", said)]
+    return spans
 
 
-def test_reply_files_are_readable(tmp_path):
+DUTY_PLAN = ("前文。\n\n23. 加强急救体系建设。**建立院前急救体系。在某镇卫生院新设一所急救站点。加强急救人员培训。"
+             "（牵头部门：区卫生健康局；参与\n\n部门：区财政局）\n\n24. 下一段。")
+
+
+def _duty_answer() -> Answer:
+    start = DUTY_PLAN.index("23.")
+    end = DUTY_PLAN.index("\n\n24.")
+    note = DUTY_PLAN.index("（牵头")
+    train = DUTY_PLAN.index("加强急救人员")
+    c = Citation(1, "f.txt", "fushan", FUSHAN, "三、主要任务 › 23. 加强急救体系建设", DUTY_PLAN[start:end], start, end,
+                 "c1", ((note, end), (train, note)))
+    text = (f"据《{FUSHAN}》：\n《{FUSHAN}》“23. 加强急救体系建设”——牵头：区卫生健康局；参与：区财政局。[1]\n"
+            "加强急救人员培训。[1]")
+    return Answer("福山区急救体系建设谁牵头？", text, False, (c,), (), ("fushan",), "duty")
+
+
+def test_draft_quotes_only_exact_plan_text_each_piece_separately():
+    draft = draft_reply(_duty_answer())
+    spans = quoted_spans(draft)
+    plan = clean_text(DUTY_PLAN)
+    assert spans == ["加强急救人员培训。", "牵头部门：区卫生健康局；参与部门：区财政局"]
+    assert all(s in plan for s in spans)
+    assert "——牵头：" not in draft  # the composed summary is never presented as a quotation
+    two = "建立院前急救体系。"
+    far = "加强急救人员培训。"
+    s1, s2 = DUTY_PLAN.index(two), DUTY_PLAN.index(far)
+    c = Citation(1, "f.txt", "fushan", FUSHAN, "三、主要任务", DUTY_PLAN, 0, len(DUTY_PLAN), "c1",
+                 ((s1, s1 + len(two)), (s2, s2 + len(far))))
+    apart = draft_reply(Answer("问？", f"{two}[1]\n{far}[1]", False, (c,), (), ("fushan",)))
+    assert quoted_spans(apart) == [two, far]  # not adjacent in the plan: two quotations
+    adjacent = "在某镇卫生院新设一所急救站点。"
+    joined = draft_reply(Answer("问？", f"{two}[1]\n{adjacent}[1]", False, (c,), (), ("fushan",)))
+    assert quoted_spans(joined) == [two + adjacent]
+
+
+def test_table_row_answer_is_stated_not_quoted():
+    row = "13\t每千人口注册护士数\t人\t2.57\t4.05"
+    answer = _answer("每千人口注册护士数：2025年目标 4.05人[1]", row, 10, [(10, 10 + len(row))])
+    draft = draft_reply(answer)
+    assert quoted_spans(draft) == [] and "4.05人" in draft
+
+
+def test_draft_reply_when_abstaining_says_not_found_and_warns():
+    answer = _answer("", "无关段落。", abstained=True)
+    draft = draft_reply(answer, PLANS)
+    assert f"经查阅《{FUSHAN}》，未找到关于“福山区有几个火星基地”的具体表述。" in draft
+    assert "无关段落" not in draft and "根据" not in draft
+    assert draft_warning(answer) == ABSTAIN_WARNING and "最接近的段落" in ABSTAIN_WARNING
+    assert draft_warning(_duty_answer()) == "" and reply_sources(answer) == []
+
+
+def test_reply_docx_is_an_official_document_with_plan_quotes(tmp_path):
+    import datetime as dt
+
     from docx import Document
+    from docx.oxml.ns import qn
 
-    text = f"您好！\n根据《{FUSHAN}》“三、主要任务”部分：“到2025年，每千人口注册护士数达到4.05人。”"
-    docx = reply_docx(text, tmp_path / "r" / "reply.docx")
-    paragraphs = [p.text for p in Document(str(docx)).paragraphs]
-    assert any("4.05" in p for p in paragraphs) and "答复口径" in paragraphs
-    md = reply_md(text, tmp_path / "reply.md").read_text(encoding="utf-8")
-    assert md.startswith("# 答复口径") and "4.05" in md
+    answer = _duty_answer()
+    draft = draft_reply(answer)
+    sources = reply_sources(answer)
+    assert sources == [f"《{FUSHAN}》“三、主要任务”之“23. 加强急救体系建设”"]
+    doc = Document(str(reply_docx(draft, tmp_path / "r" / "reply.docx", sources, dt.date(2026, 3, 5))))
+    sec = doc.sections[0]
+    assert round(sec.page_width.mm) == 210 and round(sec.page_height.mm) == 297
+    margins = {k: round(getattr(sec, f"{k}_margin").mm) for k in MARGINS_MM}
+    assert margins == {"top": 37, "bottom": 35, "left": 28, "right": 26}
+    paras = [(p.style.name, p.text) for p in doc.paragraphs]
+    assert paras[0] == ("公文标题", "答复口径")
+    assert ("公文正文", "2026年3月5日") in paras and ("公文小标题", "出处") in paras
+    assert ("公文正文", f"1. {sources[0]}") in paras
+    faces = {n: doc.styles[n].element.rPr.rFonts.get(qn("w:eastAsia")) for n in ("公文标题", "公文小标题", "公文正文")}
+    assert faces == {"公文标题": "方正小标宋简体", "公文小标题": "黑体", "公文正文": "仿宋_GB2312"}
+    fonts = doc.part.part_related_by("http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable")
+    assert '"仿宋_GB2312"><w:altName w:val="仿宋"/>' in fonts.blob.decode("utf-8")
+    body = "\n".join(p.text for p in doc.paragraphs if p.style.name == "公文正文")
+    spans = quoted_spans(body)
+    assert spans and all(s in clean_text(DUTY_PLAN) for s in spans)
+    md = reply_md(draft, tmp_path / "reply.md", sources).read_text(encoding="utf-8")
+    assert md.startswith("# 答复口径") and "## 出处" in md and "加强急救人员培训" in md
+
+
+def _fake_assistant(answers: dict[str, Answer]):
+    return SimpleNamespace(plans=PLANS, texts={"fushan": DUTY_PLAN}, ask=lambda q, plans=None: answers[q])
+
+
+def test_new_question_clears_the_previous_draft(tmp_path):
+    first, second = _duty_answer(), _answer("", "段落。", abstained=True)
+    h = Handlers(_fake_assistant({first.question: first, second.question: second}), tmp_path / "fb.jsonl")
+    out = h.ask(first.question, [], None)
+    state = out[3]
+    text, note, docx, md = h.draft(state)
+    assert "加强急救人员培训" in text and note == "" and docx.interactive and docx.value
+    out = h.ask(second.question, [], state)
+    reply, note, docx, md = out[4:]
+    assert reply == "" and note == "" and docx.value is None and not docx.interactive and md.value is None
+    assert out[3]["answer"] is second
+    text, note, _, _ = h.draft(out[3])
+    assert "未找到" in text and note == ABSTAIN_WARNING
 
 
 # -- feedback, upload ------------------------------------------------------------------------

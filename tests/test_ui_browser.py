@@ -71,6 +71,14 @@ def test_chat_answers_with_highlighted_sources_and_drafts_a_reply(page, served, 
     sources = page.locator("#sources-panel")
     sources.locator("mark").first.wait_for()
     assert "主要发展指标" in sources.inner_text()
+    table = sources.locator("#src-1 table.src-table").first  # the indicator table, as a table
+    assert "主要指标" in table.locator("thead").inner_text()
+    hit = table.locator("tbody tr.hit")
+    assert hit.count() == 1 and "每千人口注册护士数" in hit.inner_text() and "4.05" in hit.inner_text()
+    assert "床位" not in table.locator("tbody").inner_text()  # other rows wait behind 展开
+    full = sources.locator("#src-1 details.full-table")
+    full.locator("summary").click()
+    assert "每千人口医疗卫生机构床位数" in full.inner_text()
     assert "4.05" in sources.locator("mark").first.inner_text()
 
     page.locator("#draft").click()
@@ -88,12 +96,20 @@ def test_chat_answers_with_highlighted_sources_and_drafts_a_reply(page, served, 
     chat.get_by_text("按上一问理解为").first.wait_for()
     chat.get_by_text("4.25", exact=False).first.wait_for()
     assert "济宁市" in sources.inner_text()
+    page.wait_for_function("() => document.querySelector('#reply textarea').value === ''")  # old draft gone
+    assert page.locator("#reply textarea").input_value() == ""
+    for name in ("下载 Word（.docx）", "下载 Markdown（.md）"):
+        assert page.get_by_role("button", name=name).is_disabled()
 
 
 def test_abstention_shows_nearest_passages_as_not_an_answer(page):
     ask(page, "张店区的地铁线路规划是什么？")
     page.locator("#chat").get_by_text("未在所选规划中找到相关内容").first.wait_for()
     assert "并非答案" in page.locator("#sources-panel").inner_text()
+    page.locator("#draft").click()
+    page.wait_for_function("() => document.querySelector('#reply textarea').value.includes('未找到')")
+    assert "的具体表述" in page.locator("#reply textarea").input_value()
+    page.locator("#reply-note").get_by_text("最接近的段落").wait_for()
 
 
 def test_tabs_show_targets_duties_and_plans(page, shots, assistant, tmp_path):

@@ -55,6 +55,7 @@ def _chat_tab(h: Handlers, llm: LLMHandlers | None = None) -> gr.CheckboxGroup:
             with gr.Accordion("答复口径", open=True):
                 draft = gr.Button("生成答复口径", elem_id="draft")
                 reply = gr.Textbox(label="答复口径（可编辑）", lines=6, buttons=["copy"], interactive=True, elem_id="reply")
+                reply_note = gr.Markdown(elem_id="reply-note")
                 with gr.Row():
                     docx = gr.DownloadButton("下载 Word（.docx）", interactive=False, size="sm")
                     md = gr.DownloadButton("下载 Markdown（.md）", interactive=False, size="sm")
@@ -62,7 +63,8 @@ def _chat_tab(h: Handlers, llm: LLMHandlers | None = None) -> gr.CheckboxGroup:
         with gr.Column(scale=2):
             sources = gr.HTML(render_sources(None, {}), css_template=SOURCES_CSS, max_height=900, elem_id="sources-panel")
 
-    ask = {"fn": h.ask, "inputs": [question, plan_box, state], "outputs": [question, chatbot, sources, state],
+    ask = {"fn": h.ask, "inputs": [question, plan_box, state],
+           "outputs": [question, chatbot, sources, state, reply, reply_note, docx, md],
            "concurrency_id": ASSISTANT, "concurrency_limit": 1, **PRIVATE}
     for event, name in ((send.click, "chat"), (question.submit, "chat_submit")):  # "ask" stays the public API
         asked = event(api_name=name, **ask)
@@ -70,13 +72,13 @@ def _chat_tab(h: Handlers, llm: LLMHandlers | None = None) -> gr.CheckboxGroup:
             asked.then(llm.polish, [state, use_llm], [chatbot, state], concurrency_id="llm", concurrency_limit=4,
                        **PRIVATE)
     for event in (clear.click, chatbot.clear):  # the chat's own trash icon must reset the session too
-        event(h.clear, None, [chatbot, sources, state, reply, docx, md], **PRIVATE)
+        event(h.clear, None, [chatbot, sources, state, reply, reply_note, docx, md], **PRIVATE)
     if llm:
         draft.click(llm.draft, [state, use_llm], [reply, docx, md, llm_note], concurrency_id="llm",
                     concurrency_limit=4, **PRIVATE)
     else:
-        draft.click(h.draft, [state], [reply, docx, md], **PRIVATE)
-    reply.input(h.reply_files, [reply], [docx, md], trigger_mode="always_last", **PRIVATE)
+        draft.click(h.draft, [state], [reply, reply_note, docx, md], **PRIVATE)
+    reply.input(h.reply_files, [reply, state], [docx, md], trigger_mode="always_last", **PRIVATE)
     def vote(rating: str):
         def handler(c, s, request: gr.Request):
             return h.feedback(rating, c, s, getattr(getattr(request, "client", None), "host", None) or "local")

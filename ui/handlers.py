@@ -14,7 +14,7 @@ from .dialog import follow_up
 from .feedback import FeedbackRefused, record_feedback
 from .limits import RateLimit
 from .render import escape_md, render_answer, render_sources, sources_data
-from .reply import draft_reply, reply_docx, reply_md
+from .reply import draft_reply, draft_warning, reply_docx, reply_md, reply_sources
 from .tables import (
     DUTY_HEADERS,
     PLAN_HEADERS,
@@ -84,12 +84,19 @@ class Handlers:
 
     # -- 问答 ------------------------------------------------------------------------------------
 
+    @staticmethod
+    def no_draft():
+        """Reply box, warning and downloads emptied: a draft belongs to the answer it was made from."""
+        off = gr.DownloadButton(value=None, interactive=False)
+        return "", "", off, gr.DownloadButton(value=None, interactive=False)
+
     def ask(self, text: str, plan_ids: list[str] | None, state: dict | None):
-        """Answer one chat turn: resolve a follow-up, ask, render the answer and its sources."""
+        """Answer one chat turn (resolve a follow-up, ask, render answer and sources) and drop the previous
+        answer's reply draft, so it can never be read or downloaded under the new answer."""
         state = dict(state or new_session())
         text = (text or "").strip()
         if not text:
-            return gr.update(), state["messages"], gr.update(), state
+            return gr.update(), state["messages"], gr.update(), state, *(gr.update(),) * 4
         question = follow_up(state.get("question"), text, self.plans)
         shown = escape_md(text)
         if question != text:
@@ -100,16 +107,17 @@ class Handlers:
             reply = f"⚠️ {escape_md(str(exc))}"
             state["messages"] = [*state["messages"], {"role": "user", "content": shown},
                                  {"role": "assistant", "content": reply}]
-            return "", state["messages"], gr.update(), state
+            state["answer"] = None
+            return "", state["messages"], render_sources(None, {}), state, *self.no_draft()
         state["messages"] = [*state["messages"], {"role": "user", "content": shown},
                              {"role": "assistant", "content": render_answer(answer)}]
         state["question"], state["answer"] = question, answer
-        return "", state["messages"], render_sources(answer, self.assistant.texts, self.titles()), state
+        sources = render_sources(answer, self.assistant.texts, self.titles())
+        return "", state["messages"], sources, state, *self.no_draft()
 
     def clear(self):
         state = new_session()
-        return state["messages"], render_sources(None, {}), state, "", gr.DownloadButton(value=None, interactive=False), \
-            gr.DownloadButton(value=None, interactive=False)
+        return state["messages"], render_sources(None, {}), state, *self.no_draft()
 
     def api_ask(self, question: str, plans: list[str] | None = None) -> tuple[str, list[dict]]:
         """The named API: answer text and sources (cited passages, or nearest passages flagged ``nearby``)."""
@@ -124,16 +132,18 @@ class Handlers:
     def draft(self, state: dict | None):
         answer = (state or {}).get("answer")
         if answer is None:
-            return "请先提问，再生成答复口径。", gr.DownloadButton(interactive=False), gr.DownloadButton(interactive=False)
+            return ("请先提问，再生成答复口径。", "", gr.DownloadButton(interactive=False),
+                    gr.DownloadButton(interactive=False))
         text = draft_reply(answer, self.plans)
-        return (text, *self.reply_files(text))
+        return (text, draft_warning(answer), *self.reply_files(text, state))
 
-    def reply_files(self, text: str):
-        """Word and Markdown files of the (possibly edited) draft, as download buttons."""
-        if not (text or "").strip():
+    def reply_files(self, text: str, state: dict | None = None):
+        """Word and Markdown files of the (possibly edited) draft with the current answer's 出处, as downloads."""
+        if not (text or "").strip() or (state or {}).get("answer") is None:
             return gr.DownloadButton(value=None, interactive=False), gr.DownloadButton(value=None, interactive=False)
-        docx = reply_docx(text, self._file("答复口径.docx"))
-        md = reply_md(text, self._file("答复口径.md"))
+        sources = reply_sources(state["answer"])
+        docx = reply_docx(text, self._file("答复口径.docx"), sources)
+        md = reply_md(text, self._file("答复口径.md"), sources)
         return gr.DownloadButton(value=str(docx), interactive=True), gr.DownloadButton(value=str(md), interactive=True)
 
     # -- 反馈 ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ MARKER = re.compile(r"\[(\d+)\]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~])")
 _TERMINAL = "。！？；!?;）)」”】"
 NEARBY_HEADING = "最接近的段落（并非答案）"
+OTHERS_HEADING = "其他检索到的段落"
 SOURCES_CSS = """
 .sources { font-size: 14px; line-height: 1.6; }
 .sources h4 { margin: 4px 0 8px; }
@@ -27,6 +28,10 @@ SOURCES_CSS = """
 .sources mark { background: #fde68a; color: inherit; padding: 0 1px; }
 .sources .q { background: #eef2ff; }
 .sources .ctx { white-space: pre-wrap; color: #333; font-size: 13px; margin-top: 4px; }
+.sources table.src-table { border-collapse: collapse; font-size: 13px; margin: 4px 0; }
+.sources table.src-table th, .sources table.src-table td { border: 1px solid #d1d5db; padding: 2px 6px; }
+.sources table.src-table th { background: #f3f4f6; }
+.sources tr.hit td { background: #fde68a; font-weight: 600; }
 .sources details summary { cursor: pointer; color: #2563eb; font-size: 12px; }
 """
 
@@ -137,24 +142,96 @@ def cited_numbers(answer) -> set[int]:
     return used | {c.n for c in answer.citations if c.highlights}
 
 
-def _source_block(c, texts: dict[str, str]) -> str:
-    quote = highlight_quote(c.quote, c.start, c.highlights)
-    parts = [
-        f'<div class="src" id="src-{c.n}">',
-        f'<div class="src-head">[{c.n}] {html.escape(c.title)}</div>',
-        f'<div class="src-path">{html.escape(c.section) or "（正文开头）"}</div>',
-        f'<div class="quote">{quote}</div>',
-    ]
+def display_numbers(answer) -> dict[int, int]:
+    """Citation number → the number shown: cited sources only, 1, 2, 3… in the order the answer cites them,
+    so the panel never shows a gap ([1] [3]) where an uncited passage was retrieved."""
+    order = [int(n) for n in MARKER.findall(answer.text)]
+    order += [c.n for c in answer.citations if c.highlights]
+    known = {c.n for c in answer.citations}
+    return {n: i for i, n in enumerate((n for n in dict.fromkeys(order) if n in known), 1)}
+
+
+def table_rows(text: str, start: int, end: int) -> tuple[int, list[tuple[int, int]]]:
+    """The tab-separated table around [start, end): (index of the row holding ``start``, raw (lo, hi) of
+    every row). Rows are the consecutive lines with a tab; ([], -1) when ``start`` is not in a table."""
+    line_lo = text.rfind("\n", 0, start) + 1
+    line_hi = text.find("\n", start)
+    line_hi = len(text) if line_hi < 0 else line_hi
+    if "\t" not in text[line_lo:line_hi]:
+        return -1, []
+    lo = line_lo
+    while lo > 0:
+        prev = text.rfind("\n", 0, lo - 1) + 1
+        if "\t" not in text[prev:lo - 1]:
+            break
+        lo = prev
+    rows: list[tuple[int, int]] = []
+    i = lo
+    while i < len(text):
+        j = text.find("\n", i)
+        j = len(text) if j < 0 else j
+        if "\t" not in text[i:j]:
+            break
+        rows.append((i, j))
+        i = j + 1
+    here = next(k for k, (a, b) in enumerate(rows) if a <= start <= b)
+    return here, rows
+
+
+def _row_html(text: str, row: tuple[int, int], hit: bool, cell: str = "td") -> str:
+    cells = "".join(f"<{cell}>{_show(c.strip())}</{cell}>" for c in text[row[0]:row[1]].split("\t"))
+    return f'<tr class="hit">{cells}</tr>' if hit else f"<tr>{cells}</tr>"
+
+
+def table_html(text: str, start: int, end: int, highlights: Iterable[tuple[int, int]] = ()) -> str:
+    """A table source as a table: header row and the answering rows (class "hit") shown, the whole table
+    behind a 展开 <details>. Empty when [start, end) is not inside a table."""
+    spans = list(highlights) or [(start, end)]
+    here, rows = table_rows(text, spans[0][0], spans[0][1])
+    if not rows:
+        return ""
+    header, body = rows[0], rows[1:]
+    hits = [r for r in body if any(a < r[1] and b > r[0] for a, b in spans)]
+    head = f"<thead>{_row_html(text, header, False, 'th')}</thead>"
+    shown = "".join(_row_html(text, r, True) for r in hits)
+    full = "".join(_row_html(text, r, r in hits) for r in body)
+    return (f'<table class="src-table">{head}<tbody>{shown}</tbody></table>'
+            f'<details class="full-table"><summary>展开全表（{len(body)} 行）</summary>'
+            f'<table class="src-table">{head}<tbody>{full}</tbody></table></details>')
+
+
+def _body(c, texts: dict[str, str]) -> str:
+    """A table source as a table; a prose source as its paragraph with the answering sentences marked."""
     text = texts.get(c.plan)
-    if text:
-        parts.append(f'<details><summary>查看上下文</summary><div class="ctx">'
-                     f"{context_html(text, c.start, c.end, c.highlights)}</div></details>")
-    parts.append("</div>")
-    return "".join(parts)
+    if text is None:
+        text, base = c.quote, c.start
+    else:
+        base = 0
+    local = [(a - base, b - base) for a, b in c.highlights]
+    if "\t" in c.quote:
+        table = table_html(text, c.start - base, c.end - base, local)
+        if table:
+            return f'<div class="table">{table}</div>'
+    if base:
+        return f'<div class="quote">{highlight_quote(c.quote, c.start, c.highlights)}</div>'
+    return f'<div class="quote">{context_html(text, c.start, c.end, c.highlights)}</div>'
+
+
+def _source_block(c, texts: dict[str, str], label: int | None) -> str:
+    number = f"[{label}] " if label is not None else ""
+    anchor = f' id="src-{label}"' if label is not None else ""
+    return "".join([
+        f'<div class="src"{anchor}>',
+        f'<div class="src-head">{number}{html.escape(c.title)}</div>',
+        f'<div class="src-path">{html.escape(c.section) or "（正文开头）"}</div>',
+        _body(c, texts),
+        "</div>",
+    ])
 
 
 def render_sources(answer, texts: dict[str, str], titles: dict[str, str] | None = None) -> str:
-    """HTML for the sources panel: cited passages, or — when abstaining — the nearest ones, labelled as not an answer."""
+    """HTML for the sources panel: cited passages numbered [1] [2]… as the answer cites them, other retrieved
+    passages unnumbered below; when abstaining, the nearest passages labelled as not an answer."""
     if answer is None:
         return '<div class="sources"><p>提问后，这里显示答案引用的规划原文。</p></div>'
     out = ['<div class="sources">']
@@ -164,18 +241,18 @@ def render_sources(answer, texts: dict[str, str], titles: dict[str, str] | None 
     if answer.abstained:
         out.append(f'<h4 class="nearby">{NEARBY_HEADING}</h4>')
         out.append("<p>所选规划中没有找到回答该问题的内容。以下段落只是检索到的最接近内容，不能作为答复依据。</p>")
-        out.extend(_source_block(c, texts) for c in answer.nearby)
+        out.extend(_source_block(c, texts, None) for c in answer.nearby)
         if not answer.nearby:
             out.append("<p>（无）</p>")
     else:
-        used = cited_numbers(answer)
-        cited = [c for c in answer.citations if c.n in used]
-        rest = [c for c in answer.citations if c.n not in used]
+        shown = display_numbers(answer)
+        by_n = {c.n: c for c in answer.citations}
+        rest = [c for c in answer.citations if c.n not in shown]
         out.append("<h4>来源</h4>")
-        out.extend(_source_block(c, texts) for c in cited)
+        out.extend(_source_block(by_n[n], texts, label) for n, label in shown.items())
         if rest:
-            out.append(f"<details><summary>其他检索到的段落（{len(rest)}）</summary>")
-            out.extend(_source_block(c, texts) for c in rest)
+            out.append(f'<details class="others"><summary>{OTHERS_HEADING}（{len(rest)}）</summary>')
+            out.extend(_source_block(c, texts, None) for c in rest)
             out.append("</details>")
     out.append("</div>")
     return "".join(out)
@@ -188,10 +265,12 @@ def escape_md(text: str) -> str:
 
 def render_answer(answer) -> str:
     """Chat message (markdown) for an answer: escaped text, [n] markers as superscripts."""
+    shown = display_numbers(answer)
     lines = []
     for line in answer.text.splitlines():
         pieces = MARKER.split(line)  # text, n, text, n, …
-        out = "".join(escape_md(p) if i % 2 == 0 else f"<sup>[{p}]</sup>" for i, p in enumerate(pieces))
+        out = "".join(escape_md(p) if i % 2 == 0 else f"<sup>[{shown.get(int(p), p)}]</sup>"
+                      for i, p in enumerate(pieces))
         lines.append(out)
     if answer.abstained:
         lines.append("")
