@@ -199,9 +199,10 @@ def listed_unit(question: str, duties: list[Duty]) -> str | None:
 
 
 def asked_role(question: str) -> str:
-    """The one role a question asks about (牵头 or 参与), or "" when it asks about every task of a unit."""
+    """"牵头" when a question asks only which tasks a unit leads; "" otherwise ("参与了哪些任务" is read as
+    every task it is listed on, each with its role, so a task it leads is not left out)."""
     lead, part = bool(re.search(r"牵头|\blead", question, re.I)), bool(re.search(r"参与|配合|协同|协作", question))
-    return "牵头" if lead and not part else "参与" if part and not lead else ""
+    return "牵头" if lead and not part else ""
 
 
 def duties_of_unit(question: str, duties: list[Duty]) -> tuple[str, list[tuple[Duty, str]]] | None:

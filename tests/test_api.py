@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from fake_llm import FakeLLM
 
 from assistant.llm import LLM_MODEL_ID, Writer
+from ui.limits import LoginThrottle
 
 PLAN = """盐边县“十四五”卫生健康事业发展规划
 
@@ -167,7 +168,7 @@ def test_launch_serves_the_api_under_the_same_login(monkeypatch):
                              "ask": lambda self, q, plans=None: None})()
     ui.app.launch(stub, port=7999, auth=AUTH)
     paths = {r.path for r in seen["app_kwargs"]["routes"]}
-    assert {"/api/ask", "/v1/models", "/v1/chat/completions"} <= paths and seen["auth"] == AUTH
+    assert {"/api/ask", "/v1/models", "/v1/chat/completions"} <= paths and isinstance(seen["auth"], LoginThrottle) and seen["auth"](*AUTH)
 
 
 def test_serve_reads_the_llm_settings_at_the_edge(small_index, monkeypatch):

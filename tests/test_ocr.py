@@ -260,7 +260,7 @@ def test_blank_scan_and_page_limit_give_clear_messages(tmp_path, monkeypatch):
 # --- end to end ----------------------------------------------------------------------------------
 
 def test_scanned_plan_answers_like_its_text_version(index_dir, tmp_path):
-    """`assistant add` of the image-only PDF replaces the text plan of the same id; answers must agree."""
+    """`assistant add --replace` of the image-only PDF replaces the text plan of the same id; answers must agree."""
     items = [i for i in load_items(ROOT / "eval" / "questions") if i.doc == (FIXTURE.name,)
              and i.type in ("target", "responsibility", "fact")]
     assert len(items) >= 10
@@ -270,7 +270,7 @@ def test_scanned_plan_answers_like_its_text_version(index_dir, tmp_path):
     pdf = tmp_path / f"{FIXTURE.stem}.pdf"
     pages = scanned_pdf(FIXTURE.read_text(encoding="utf-8"), pdf)
     assert pages <= 5  # CI cost: a few pages
-    res = CliRunner().invoke(cli, ["add", "--index", str(work), str(pdf)])
+    res = CliRunner().invoke(cli, ["add", "--index", str(work), "--replace", FIXTURE.stem, str(pdf)])
     assert res.exit_code == 0, res.output
     scanned = Assistant.load(work)
     plan = next(p for p in scanned.plans if p.id == FIXTURE.stem)

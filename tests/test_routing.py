@@ -86,7 +86,7 @@ def test_compare_across_plans(assistant):
 
 def test_indicator_only_another_plan_has_is_not_invented(assistant):
     answer = assistant.ask("福山区规划中平急结合医院床位数要达到多少张？")
-    assert answer.abstained and "未提及" in answer.text and not answer.citations
+    assert answer.abstained and not answer.citations and not any(c.isdigit() for c in answer.text.split("\n")[0])
 
 
 def test_missing_baseline_is_said(assistant):

@@ -35,9 +35,10 @@ def render_dropped(rw: Rewrite) -> str:
     return f"<details><summary>{DROPPED_SUMMARY.format(n=len(rw.dropped))}</summary><ul>{items}</ul></details>"
 
 
-def render_rewrite(rw: Rewrite) -> str:
-    """Chat message for a finished rewrite: the text ([n] as superscripts), its status, the fold."""
-    body = render_answer(SimpleNamespace(text=rw.text, abstained=False))
+def render_rewrite(rw: Rewrite, citations: tuple = ()) -> str:
+    """Chat message for a finished rewrite: the text ([n] as superscripts, numbered as the sources panel
+    numbers the answer's ``citations``), its status, the fold."""
+    body = render_answer(SimpleNamespace(text=rw.text, abstained=False, citations=citations))
     mark = "✅" if rw.verified else "⚠️"
     parts = [body, "", f"{mark} *{escape_md(rw.status)}*"]
     fold = render_dropped(rw)
@@ -79,7 +80,7 @@ class LLMHandlers:
             yield gr.update(), state
             return
         for step in rewrite_steps(self.writer, answer, ANSWER):
-            shown = render_rewrite(step) if isinstance(step, Rewrite) else render_streaming(step)
+            shown = render_rewrite(step, answer.citations) if isinstance(step, Rewrite) else render_streaming(step)
             messages = [*messages[:-1], {"role": "assistant", "content": shown}]
             if isinstance(step, Rewrite):
                 state["rewrite"] = step
