@@ -592,8 +592,9 @@ class Assistant:
         picked = self._with_years(picked, hits, years, not is_english(q))  # English: no measure check to lean on
         if not route.LOCATE_Q.search(query):  # "在哪一条讲X" is answered by where, paraphrase allowed
             picked = self._on_topic(picked, hits, query, plan_ids)
+        topic = self._place_free(query, plan_ids)
         if picked and route.classify(query) in ("target", "compare"):  # the figure must be the asked measure's
-            picked = [(rank, s) for rank, s in picked if states_measure(self._place_free(query, plan_ids), s.text)]
+            picked = [(rank, s) for rank, s in picked if states_measure(topic, s.text)]
         if picked and asked_unit(q):
             picked = self._amount_named(q, query, picked, hits, plan_ids)
         multi = len({self.chunks[h.row].plan for h in hits}) > 1
@@ -602,7 +603,7 @@ class Assistant:
             nearby = tuple(self.citation(i + 1, self.chunks[h.row]) for i, h in enumerate(hits))
             return Answer(q, ABSTAIN_TEXT_EN if english else ABSTAIN_TEXT, True, (), nearby, tuple(plan_ids))
         said = _flat("".join(s.text for _, s in picked))
-        unstated = [p for p in route.parts_of(self._place_free(query, plan_ids))
+        unstated = [p for p in route.parts_of(topic)
                     if not all(used(t, said) for t in topic_terms(p, route.DUTY_WORDS))
                     and not (asked_measures(p) and any(states_measure(p, s.text) for _, s in picked))]
         marks: dict[int, list] = {}

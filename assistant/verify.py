@@ -317,4 +317,4 @@ def named_facilities(question: str) -> list[str]:
 
 def names_in(name: str, text: str) -> bool:
     """The text writes the name, possibly with short insertions (区妇保院 in 区妇幼保健院)."""
-    return name in text or bool(re.search(r"[^，。；：、！？\s]{0,2}".join(map(re.escape, name)), text))
+    return name in text or bool(_spread(name).search(text))
