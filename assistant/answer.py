@@ -10,6 +10,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from .verify import COUNTERS, HOW_MANY
+
 ABSTAIN_TEXT = "未在所选规划中找到相关内容。"
 ABSTAIN_TEXT_EN = "The selected plans do not say this (未在所选规划中找到相关内容)."
 MIN_COVERAGE = 0.45  # share of question weight the best passage must cover to be an answer
@@ -22,7 +24,7 @@ DUTY_TEXT = re.compile(r"牵头|责任单位|负责|参与部门|配合")
 # "who is responsible" answer needs one.
 ROLE_TEXT = re.compile(r"牵头|负责(?!人)|责任|配合|参与|协同|协作|协助|承担|分工|主任|组长|领导小组|"
                        r"(?:局|委|办|部门|单位|政府)要")
-ASKS_FIGURE = re.compile(r"多少|几[个家所张人名项级岁年]|多大比例|百分之|how (many|much)|what (percentage|share|amount)", re.I)
+ASKS_FIGURE = re.compile(rf"多少|{HOW_MANY}|多大比例|百分之|how (many|much)|what (percentage|share|amount)", re.I)
 _UNIT_ASK = re.compile(r"(?:多少|几)(亿元|万元|元|张|名|家|所|项|级|岁|天|辆|台|套|支)")  # not 个: any counter may answer it
 _MONEY_ASK = re.compile(r"多少钱|(?:金额|投资|资金|经费|补助|补贴|奖励)(?:是|为|有|共)?多少|how much (money|funding)|"
                         r"\b(budget|investment|funding|amount)\b", re.I)
@@ -41,7 +43,7 @@ def gives_amount(text: str, unit: str) -> bool:
     return re.search(rf"(?:\d[\d.,，]*|[一二三四五六七八九十两百千]+)\s*[多余]?[万亿千百]?{unit}", text) is not None
 
 
-FIGURE = re.compile(r"\d|[一二三四五六七八九十两百千万]+[个家所张人名项级倍成]|[一二三四五六七八九十]+分之")
+FIGURE = re.compile(rf"\d|[一二三四五六七八九十两百千万]+[{COUNTERS}]|[一二三四五六七八九十]+分之")
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from .store import load_files, read_manifest, search_params
 from .text import flat as _flat
 from .verify import (
     COLLOQUIAL,
+    FACILITY_WORD,
     absent_terms,
     asked_measures,
     asked_years,
@@ -273,7 +274,15 @@ class Assistant:
             reply = self._years_stated(reply, years)
         timings["route_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        if reply:
+        answer = None
+        if reply and reply.abstained and years and reply.kind in ("target", "compare"):
+            # no record of the asked year: a passage may still state it ("2020年，全州…为19.6%")
+            prose = [h for h in hits if self.chunks[h.row].kind != "row"]  # table rows are the records just checked
+            answer = self._from_passages(q, query, prose, plan_ids, years, every_year=True)
+            answer = None if answer.abstained else answer
+        if answer:
+            pass
+        elif reply:
             answer = self._from_reply(q, query, reply, hits, plan_ids, years)
         else:
             answer = self._from_passages(q, query, hits, plan_ids, years, duty=kind == "duty")
@@ -437,8 +446,9 @@ class Assistant:
         for rank, s in picked:
             c = self.chunks[hits[rank].row]
             before = [t for t, a, b in sentences(c) if b <= s.start]
-            where = _flat(SEP.join(c.section) + (before[-1] if before else "") + s.text)
-            if all(used(t, where) for t in terms):
+            lead = before[-1] if before and not FACILITY_WORD.search(s.text) else ""  # 每个村卫生室… names its own
+            where = _flat(SEP.join(c.section) + lead + s.text)
+            if all(used(t, where, glued=False) for t in terms):
                 keep.append((rank, s))
         return keep
 
@@ -446,8 +456,12 @@ class Assistant:
         """What a claim's year is read from: its own text, the section path, and the lead-in before it
         in its chunk ("到2025年，" opening the paragraph; a table's header above its row)."""
         home = next((c for c in self._by_plan.get(plan, ()) if c.start <= start < c.end), None)
-        lead = self.texts[plan][max(home.start, start - YEAR_LEAD_CHARS) if home else start:end]
-        return (SEP.join(home.section) if home else "") + " " + lead
+        text = self.texts[plan]
+        before = text[max(home.start, start - YEAR_LEAD_CHARS) if home else start:start].split("\n")
+        # a finished sentence above ("展望2035年，…。") is about its own year; an opener ("到2025年，具体目标是：")
+        # or a table's caption and header lines lead in what follows
+        lead = [ln for ln in before[:-1] if not re.search(r"[。；;！!]\s*$", ln)] + before[-1:]
+        return (SEP.join(home.section) if home else "") + " " + "\n".join(lead) + text[start:end]
 
     def _years_stated(self, reply: route.Reply, years: tuple[int, ...]) -> route.Reply:
         """Keep the lines whose cited text states an asked year; if some asked year is stated nowhere,
@@ -465,32 +479,38 @@ class Assistant:
         spans = tuple(reply.spans[i] for i in keep) if keep else reply.spans
         return route.Reply(reply.kind, (note, *_renumber(lines)), spans, abstained=True)
 
-    def _with_years(self, picked, hits, years: tuple[int, ...], own_period: bool = True):
+    def _with_years(self, picked, hits, years: tuple[int, ...], own_period: bool = True, every_year: bool = False):
         """Passage sentences that state an asked year (in the sentence, its section or lead-in); with
-        ``own_period``, also a figure of the plan's own period (see ``_of_year``)."""
+        ``own_period``, also a figure of the plan's own period (see ``_of_year``); with ``every_year``,
+        none unless each asked year is stated."""
         if not years or not picked:
             return picked
-        out = []
+        out, seen = [], set()
         for rank, sent in picked:
             c = self.chunks[hits[rank].row]
-            if any(self._of_year(c.plan, sent.text, sent.start, sent.end, y, own_period) for y in years):
+            of = {y for y in years if self._of_year(c.plan, sent.text, sent.start, sent.end, y, own_period)}
+            if of:
                 out.append((rank, sent))
-        return out
+                seen |= of
+        return [] if every_year and seen != set(years) else out
 
     def _of_year(self, plan: str, said: str, start: int, end: int, year: int, own_period: bool = True) -> bool:
         """A claim is of the asked year if it or its lead-in states that year, or if the year is the end of
         the plan's own period (十四五 → 2025) and the claim gives a figure and no other year, outside a
         review section: a 十四五 plan's "争创5个专科" is its 2025 aim; likewise a figure in its review section
         (发展基础, 回顾) is of the period before (十三五 → 2020)."""
+        own = re.sub(r"\[\d+\]|《[^》]*》", "", said)  # the claim itself, without its plan's title
+        stated = asked_years(own)
+        if stated:  # "到2022年，…22%" is of 2022 though "到2025年" follows in the same paragraph
+            return year in stated
         if states_year(said + self._context(plan, start, end), year):
             return True
         if not own_period:
             return False
         home = next((c for c in self._by_plan.get(plan, ()) if c.start <= start < c.end), None)
         section = SEP.join(home.section) if home else ""
-        own = re.sub(r"\[\d+\]", "", said)
         end = plan_end_year(self._plan[plan].title)
-        if not end or asked_years(own) or not FIGURE.search(own):
+        if not end or not FIGURE.search(own):
             return False
         review = bool(BACKGROUND.search(section))  # 发展基础/回顾: what the previous period achieved
         return (year == end and not review) or (year == end - 5 and review)
@@ -549,6 +569,7 @@ class Assistant:
             if inside is not None:
                 number_of_hit[rank] = inside
         lines = list(reply.lines)
+        plans = {s.plan for s in reply.spans}
         if reply.kind in ("target", "compare", "duty"):
             picked, _ = self._pick_sentences(q, query, hits, plan_ids)
             picked = self._with_years(picked, hits, years, not is_english(q))
@@ -558,10 +579,14 @@ class Assistant:
                 n = number_of_hit.get(rank)
                 cited = any(x.highlights and x.highlights[0][0] <= s.start < x.highlights[0][1] for x in citations)
                 if n is not None and not cited:
-                    lines.append(f"{s.text}[{n}]")
                     c = citations[n - 1]
+                    # a sentence of another plan than the records' is said to be that plan's
+                    prefix = f"《{c.title}》：" if reply.kind == "compare" or c.plan not in plans else ""
+                    lines.append(f"{prefix}{s.text}[{n}]")
                     citations[n - 1] = replace(c, highlights=(*c.highlights, (s.start, s.end)))
-        plans = {s.plan for s in reply.spans}
+                    plans.add(c.plan)
+        if len(plans) > 1:  # lines of several plans: each says whose it is
+            lines = [_whose(line, citations) for line in lines]
         title = self._plan[next(iter(plans))].title if len(plans) == 1 else None
         lines = lines if reply.kind == "locate" else _located(q, lines, citations[0])
         used = sorted({int(n) for n in re.findall(r"\[(\d+)\]", "\n".join(lines))})
@@ -587,9 +612,12 @@ class Assistant:
             passages.append(Passage(rank, self._plan[chunk.plan].title, sents, context))
         return compose(q, weights, passages, duty), passages
 
-    def _from_passages(self, q: str, query: str, hits, plan_ids, years=(), duty: bool = False) -> Answer:
+    def _from_passages(self, q: str, query: str, hits, plan_ids, years=(), duty: bool = False,
+                       every_year: bool = False) -> Answer:
+        """``every_year``: answer only if each asked year is stated by some sentence (a fallback after the
+        records had none of them)."""
         picked, passages = self._pick_sentences(q, query, hits, plan_ids, duty)
-        picked = self._with_years(picked, hits, years, not is_english(q))  # English: no measure check to lean on
+        picked = self._with_years(picked, hits, years, not is_english(q), every_year)  # English: no measure check
         if not route.LOCATE_Q.search(query):  # "在哪一条讲X" is answered by where, paraphrase allowed
             picked = self._on_topic(picked, hits, query, plan_ids)
         topic = self._place_free(query, plan_ids)
@@ -620,6 +648,14 @@ class Assistant:
         title = None if multi else passages[picked[0][0]].plan_title
         text = _answer_text(english, title, lines, [citations[r] for r in sorted({rank for rank, _ in picked})])
         return Answer(q, text, bool(unstated), citations, (), tuple(plan_ids))
+
+
+def _whose(line: str, citations: list[Citation]) -> str:
+    """The line with its plan's title before it, from the first source it cites."""
+    n = re.search(r"\[(\d+)\]", line)
+    if line.startswith("《") or not n or int(n.group(1)) > len(citations):
+        return line
+    return f"《{citations[int(n.group(1)) - 1].title}》：{line}"
 
 
 def _located(question: str, lines: list[str], cited: Citation) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 RANKS = ("province", "city", "county")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -144,9 +145,15 @@ _EN_RANKS = {"Province": (0,), "Autonomous Region": (0,), "Prefecture": (1,), "A
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "新区", "省", "市", "区", "县", "旗", "盟", "州")
 
 
-# provincial-level divisions whose English name is not their pinyin
-_EXONYMS = {"innermongolia": "neimenggu", "tibet": "xizang", "hongkong": "xianggang", "macao": "aomen",
-            "macau": "aomen"}
+_DATA = Path(__file__).parent / "data"
+
+
+@lru_cache(maxsize=1)
+def _exonyms() -> dict[str, str]:
+    """English names that are not pinyin (Hohhot, Urumqi, Ejin Horo) → the division's Chinese core name."""
+    rows = (ln.split("\t") for ln in (_DATA / "exonyms.tsv").read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.startswith("#"))
+    return {re.sub(r"[\s-]", "", en).lower(): zh.strip() for en, zh in rows}
 
 
 @lru_cache(maxsize=1)
@@ -163,8 +170,8 @@ def _by_pinyin() -> dict[str, tuple[str, ...]]:
             core = strip.sub("", core)
         for form in dict.fromkeys((core, core[:2] if _rank(code) == 0 else core)):
             out.setdefault("".join(lazy_pinyin(form)).lower(), []).append(code)
-    for english, pinyin in _EXONYMS.items():
-        out[english] = out.get(pinyin, [])
+    for english, core in _exonyms().items():
+        out[english] = [c for c, name in sorted(names.items()) if name.startswith(core)]
     return {k: tuple(v) for k, v in out.items()}
 
 

@@ -14,9 +14,19 @@ from .facts import Duty, Target
 from .indicators import indicator_scores, longest_common, match_indicator
 from .text import flat as _flat
 from .units import normalise_unit, unit_level, unit_matches
-from .verify import COLLOQUIAL, asked_measures, asked_years, modifier_conflict, names_measure, states_measure
+from .verify import (
+    COLLOQUIAL,
+    COUNTERS,
+    HOW_MANY,
+    asked_measures,
+    asked_years,
+    modifier_conflict,
+    names_measure,
+    states_measure,
+)
 
-TARGET_Q = re.compile(r"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|几[个家所张人]|多高|多大|"
+NO_VALUE = ("", "-", "--", "—", "——", "/", "／", "无", "…")  # a table cell that states no figure
+TARGET_Q = re.compile(rf"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|{HOW_MANY}|多高|多大|"
                       r"how (many|much|high)|target|goal|aim|rate|ratio|number of|per ", re.I)
 DUTY_Q = re.compile(r"谁|哪个部门|哪些部门|哪些单位|什么部门|牵头|负责|责任单位|参与|配合|协同|协作|分工|(局|委|办|部门|单位)管|"
                     r"\bwho\b|which (department|unit|agenc|bureau|office)|\bleads?\b|responsib|in charge|"
@@ -108,7 +118,7 @@ def target_line(t: Target, english: bool = False) -> str:
         parts.append(f"{year}实际完成 {t.achieved}" if year else f"实际完成 {t.achieved}")
     if t.status:
         parts.append(f"完成情况 {t.status}")
-    if t.baseline and t.baseline not in ("-", "--", "—"):
+    if t.baseline.strip() not in NO_VALUE:
         parts.append(f"{t.baseline_year}基期 {t.baseline}" if t.baseline_year else f"基期 {t.baseline}")
     if t.nature:
         parts.append(t.nature)
@@ -120,7 +130,7 @@ MULTI_Q = re.compile(r"分别|[？?].+[？?]|[，,；;].*(多少|几)|\band\b.*\
 
 
 _FILLER = re.compile(r"“?十[一二三四五六]五”?|征求意见稿?|卫生与?健康(?:事业)?(?:发展)?|实施方案|指标表|主要指标|"
-                     r"请问|您好|多少|几[个家所张人名项级]?|什么|是否|有没有|要求|需要|达到|提高到|降到|降至|控制在|"
+                     rf"请问|您好|多少|几[{COUNTERS}]?|什么|是否|有没有|要求|需要|达到|提高到|降到|降至|控制在|"
                      r"目标|规划|计划|里面?|中的?|的|了|吗|呢|啊|现在|目前|具体|分别|各地|年|底|前|到|要|是|有|和|与|及|"
                      r"不少于|不低于|不超过|以上|以下|左右|力争|[\W\d_a-zA-Z]")
 
@@ -238,7 +248,6 @@ def target_span(t: Target) -> Span:
 
 BASELINE_Q = re.compile(r"20(1\d|20)年|基期|基数|现状|目前|现在|baseline|in 20(1\d|20)", re.I)
 FUTURE_Q = re.compile(r"20(2[1-9]|3\d)|目标|要达到|要到|力争|target|goal", re.I)
-NO_VALUE = ("", "-", "--", "—", "——", "/")
 
 
 def _for_period(query: str, targets: list[Target]) -> tuple[list[Target], list[Target]]:

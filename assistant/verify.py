@@ -136,6 +136,9 @@ def _table(name: str) -> list[str]:
 COLLOQUIAL = frozenset(w for ln in _table("question_words.txt") for w in ln.split())
 # a user's word → the words plans use for it
 SYNONYMS = {k: tuple(v.split("|")) for k, v in (ln.split("\t", 1) for ln in _table("synonyms.tsv"))}
+# measure words after 几 or a numeral: "几天" asks a figure as much as "多少"
+COUNTERS = "".join(w for ln in _table("counters.txt") for w in ln.split())
+HOW_MANY = rf"(?<!哪)几[{COUNTERS}]"  # "哪几家" asks which ones, not how many
 CONTENT_POS = ("n", "vn", "nz", "nt", "nw", "l", "j", "x")  # jieba tags of words that name a topic
 VERB_POS = ("v", "i")
 MAX_TASK_VERB_FREQ = 1000  # commoner verbs (属于, 参加, 包括) say how, not what
@@ -202,11 +205,12 @@ def _spread(term: str) -> re.Pattern:
     return re.compile(r"[^，。；：、！？\s]{0,2}".join(map(re.escape, term)))
 
 
-def used(term: str, text: str) -> bool:
+def used(term: str, text: str, glued: bool = True) -> bool:
     """The plan text uses the term: literally; for a word of 3+ characters a piece one character shorter
-    (the segmenter sometimes glues a neighbour on: 规划里马尚 → 里马尚); a plan word for it (病人 → 患者);
+    (the segmenter sometimes glues a neighbour on: 规划里马尚 → 里马尚) unless ``glued`` is False (a name that
+    must be written whole: 服务站 is not 服务); a plan word for it (病人 → 患者);
     or, for a rare word, its characters in order within one phrase (公卫 → 公共卫生, 长护险 → 长期护理保险)."""
-    if term in text or (len(term) >= 3 and (term[1:] in text or term[:-1] in text)):
+    if term in text or (glued and len(term) >= 3 and (term[1:] in text or term[:-1] in text)):
         return True
     if any(s in text for s in SYNONYMS.get(term, ())):
         return True
@@ -288,7 +292,9 @@ def states_measure(question: str, sentence: str) -> bool:
 
 
 # what a named facility or project ends in ("鱼台县中医院", "马尚中心卫生院", "智慧健康云平台")
-_FACILITY_END = re.compile(r"(?:医院|卫生院|保健院|中心|院区|卫生室|服务站|项目|工程|平台|基地|学院)$")
+_FACILITY = r"(?:医院|卫生院|保健院|中心|院区|卫生室|服务站|项目|工程|平台|基地|学院)"
+_FACILITY_END = re.compile(rf"{_FACILITY}$")
+FACILITY_WORD = re.compile(_FACILITY)  # a sentence that names a facility has a subject of its own
 _NAME_POS = ("n", "ns", "nz", "nt", "nr", "j")
 _ORDINAL = re.compile(r"第[一二三四五六七八九十]+")  # 第二人民医院
 _PROPER_POS = ("ns", "nz", "nr", "j")  # a place, a name or an abbreviation makes a facility a particular one

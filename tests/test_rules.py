@@ -98,7 +98,13 @@ def test_english_words_are_not_places(text):
 
 
 def test_an_unknown_english_division_is_still_a_place():
-    assert find_places_en("the Ejin Horo Banner plan")[0].codes == ()  # said to have no plan, never answered
+    assert find_places_en("the Qorgha Banner plan")[0].codes == ()  # said to have no plan, never answered
+
+
+@pytest.mark.parametrize("english, code", [("the Ejin Horo Banner plan", "150627"), ("Hohhot City", "150100"),
+                                           ("Kashgar Prefecture", "653100")])
+def test_an_english_name_that_is_not_pinyin_is_read_from_the_exonym_table(english, code):
+    assert find_places_en(english)[0].codes == (code,)
 
 
 @pytest.mark.parametrize("question, glued", [("规划中普惠托育", "规划 普惠托育"), ("意见里区妇保院", "意见 区妇保院"),
