@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test,ocr]'
 	touch $(STAMP)
 
+# `make run PORT=8080 HOST=0.0.0.0`: both optional (default 127.0.0.1:7860, or ASSISTANT_PORT / ASSISTANT_HOST).
 run: $(STAMP)
-	$(BIN)/assistant serve
+	$(BIN)/assistant serve $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null; }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from dataclasses import asdict
 from pathlib import Path
 
@@ -26,7 +27,8 @@ def _settings(**kw) -> Settings:
 
 
 def _fail(exc: Exception) -> click.ClickException:
-    return click.ClickException(str(exc))
+    """A user error as one line on stderr (``Error: …``), never a traceback: whoever reads the log greps lines."""
+    return click.ClickException(" ".join(str(exc).split()))
 
 
 def _load(settings: Settings):
@@ -200,11 +202,22 @@ def list_cmd(index_dir: Path, as_json: bool) -> None:
 @click.option("--plan", "plans", multiple=True, help="Restrict to a plan (id, file name, title or place); repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @click.option("--questions", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="JSONL file: answer the 'question' of every line, one JSON object per line.")
+              help="JSONL file: answer the 'question' of every line, one JSON object per line (see above).")
 @click.argument("question", required=False)
 def ask(index_dir: Path, embedder: str | None, plans: tuple[str, ...], as_json: bool,
         questions: Path | None, question: str | None) -> None:
-    """Answer QUESTION (or every line of --questions); with no question, ask interactively."""
+    """Answer QUESTION (or every line of --questions); with no question, ask interactively.
+
+    A question over the length limit (MAX_QUESTION_CHARS in assistant/settings.py) is refused with a
+    message that names the limit.
+
+    \b
+    --questions FILE: one JSON object per line, {"id": …, "question": "…"}; blank lines are skipped.
+    Every line gets one JSON line of output, in order. A bad line (not JSON, not an object, no
+    "question", or a question refused) gives {"id", "line", "error"} with the error naming the line,
+    e.g. "第 3 行：不是有效的 JSON / line 3: invalid JSON (…)", and the other lines are still answered;
+    the exit status is 0 once the file has been read.
+    """
     from .core import QuestionError
 
     settings = _settings(index_dir=index_dir, embedder=embedder)
@@ -224,20 +237,28 @@ def ask(index_dir: Path, embedder: str | None, plans: tuple[str, ...], as_json: 
     click.echo(answer_json(answer) if as_json else render_text(answer))
 
 
+def _line_error(ident, n: int, message: str) -> str:
+    """The error of one batch line, naming it in both languages of the message ("中文 / English")."""
+    zh, sep, en = message.partition(" / ")
+    text = f"第 {n} 行：{zh} / line {n}: {en}" if sep else f"第 {n} 行 / line {n}: {message}"
+    return json.dumps({"id": ident, "line": n, "error": text}, ensure_ascii=False)
+
+
 def _batch_line(assistant, line: str, n: int, plans, question_error) -> str:
     """One output line per input line: the answer, or an error naming the line; the batch goes on."""
     try:
         item = json.loads(line)
     except ValueError as exc:
-        return json.dumps({"id": n, "line": n, "error": f"invalid JSON ({exc})"}, ensure_ascii=False)
+        return _line_error(n, n, f"不是有效的 JSON / invalid JSON ({exc})")
     if not isinstance(item, dict):
-        return json.dumps({"id": n, "line": n, "error": "each line must be a JSON object with a \"question\""},
-                          ensure_ascii=False)
+        return _line_error(n, n, '每行应是含 "question" 的 JSON 对象 / each line must be a JSON object with a "question"')
     ident = item.get("id", n)
+    if "question" not in item:
+        return _line_error(ident, n, '缺少 "question" 字段 / no "question" field')
     try:
-        return answer_json(assistant.ask(item.get("question", ""), plans), {"id": ident})
+        return answer_json(assistant.ask(item["question"], plans), {"id": ident})
     except question_error as exc:
-        return json.dumps({"id": ident, "line": n, "error": str(exc)}, ensure_ascii=False)
+        return _line_error(ident, n, str(exc))
 
 
 def _loop(assistant, plans) -> None:
@@ -293,16 +314,86 @@ def _facts(index_dir: Path, plans: tuple[str, ...]):
     return {p.id: p for p in manifest.plans}, facts, ids
 
 
-def _emit(rows: list[dict], as_csv: bool) -> None:
+def width(text: str) -> int:
+    """Terminal columns of a text: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+
+
+def clip(text: str, cols: int) -> str:
+    """At most ``cols`` terminal columns, ending in … when cut."""
+    if width(text) <= cols:
+        return text
+    out, used = [], 0
+    for c in text:
+        if used + width(c) > cols - 1:
+            break
+        out.append(c)
+        used += width(c)
+    return "".join(out) + "…"
+
+
+def aligned(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """A header row and the rows, each column padded to its widest cell (the last column is not padded)."""
+    widths = [max(width(r[i]) for r in (headers, *rows)) for i in range(len(headers))]
+    return ["  ".join(c + " " * (w - width(c)) for c, w in zip(r, widths)).rstrip() for r in (headers, *rows)]
+
+
+OFFSETS = ("start", "end")  # character offsets into the plan text: for programs (--json), not for reading
+CELL_COLS = 40  # long task names and section paths are cut in the terminal view; --csv / --json have them whole
+
+
+def _emit(records: list[dict], headers: tuple[str, ...], view, as_csv: bool, as_json: bool, nothing: str) -> None:
+    """Records as JSON lines (with offsets), CSV (header row, no offsets) or an aligned table; none: exit 1."""
     import csv
 
-    if as_csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["plan"])
-        writer.writeheader()
-        writer.writerows(rows)
+    if as_csv and as_json:
+        raise click.UsageError("--csv 与 --json 只能选一个 / choose one of --csv and --json")
+    if not records:
+        raise click.ClickException(nothing)
+    if as_json:
+        for r in records:
+            click.echo(json.dumps(r, ensure_ascii=False))
         return
-    for r in rows:
-        click.echo("\t".join(str(v) for v in r.values()))
+    if as_csv:
+        fields = [k for k in records[0] if k not in OFFSETS]
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(records)
+        return
+    for line in aligned(headers, [view(r) for r in records]):
+        click.echo(line)
+    click.echo(f"{len(records)} 条 / records", err=True)
+
+
+def _with_year(value: str, year: str) -> str:
+    return f"{value}（{year.removesuffix('年')}年）" if value and year else value or "—"
+
+
+SOURCE_KINDS = {"table": "表", "prose": "正文", "box": "专栏"}
+TARGET_HEADERS = ("规划 plan", "指标 indicator", "目标 target", "基期 baseline", "单位 unit", "属性 nature", "出处 source")
+DUTY_HEADERS = ("规划 plan", "任务 task", "单位 units")
+ROLES = (("lead", "牵头"), ("responsible", "负责"), ("participants", "参与"))
+
+
+def _target_view(r: dict) -> tuple[str, ...]:
+    where = SOURCE_KINDS.get(r["source"], r["source"]) + (f"第{r['row']}项" if r["row"] else "")
+    if r["past"]:
+        where = "回顾" + where
+    section = r["section"].rsplit(" › ", 1)[-1]
+    return (r["plan"], clip(r["indicator"], CELL_COLS), _with_year(r["target"], r["target_year"]),
+            _with_year(r["baseline"], r["baseline_year"]), r["unit"] or "—", r["nature"] or "—",
+            clip(f"{where} · {section}" if section else where, CELL_COLS))
+
+
+def _duty_view(r: dict) -> tuple[str, ...]:
+    """The unit lists are the last column, never cut: a shortened list would drop a unit from a reply."""
+    units = "；".join(f"{label}：{r[role]}" for role, label in ROLES if r[role])
+    return r["plan"], clip(r["task"], CELL_COLS), units or "—"
+
+
+def _filters(plans: tuple[str, ...], **named: str | None) -> str:
+    given = [f"--plan {p}" for p in plans] + [f"--{k} {v}" for k, v in named.items() if v]
+    return f"（{' '.join(given)}）" if given else ""
 
 
 @cli.command()
@@ -310,8 +401,11 @@ def _emit(rows: list[dict], as_csv: bool) -> None:
 @click.option("--plan", "plans", multiple=True, help="Only these plans (id, file name, title or place).")
 @click.option("--query", default=None, help="Only indicators matching this text (e.g. 护士, 全科医生).")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row, for spreadsheets.")
-def targets(index_dir: Path, plans: tuple[str, ...], query: str | None, as_csv: bool) -> None:
-    """List indicator targets (tables, prose and 专栏) with values, baselines and sources."""
+@click.option("--json", "as_json", is_flag=True, help="JSON lines with every field, character offsets included.")
+def targets(index_dir: Path, plans: tuple[str, ...], query: str | None, as_csv: bool, as_json: bool) -> None:
+    """List indicator targets (tables, prose and 专栏) with values, baselines and sources.
+
+    Prints an aligned table with a header row; exits 1 when nothing matches."""
     from .indicators import match_indicator
 
     meta, facts, ids = _facts(index_dir, plans)
@@ -321,9 +415,10 @@ def targets(index_dir: Path, plans: tuple[str, ...], query: str | None, as_csv: 
     rows = [{"plan": t.plan, "doc": meta[t.plan].doc, "title": meta[t.plan].title, "source": t.source,
              "table": t.table, "row": t.row, "domain": t.domain, "indicator": t.indicator, "unit": t.unit,
              "baseline": t.baseline, "baseline_year": t.baseline_year, "target": t.value,
-             "target_year": t.target_year, "nature": t.nature, "marks": t.marks,
+             "target_year": t.target_year, "nature": t.nature, "marks": t.marks, "past": t.past,
              "section": " › ".join(t.section), "start": t.start, "end": t.end} for t in records]
-    _emit(rows, as_csv)
+    _emit(rows, TARGET_HEADERS, _target_view, as_csv, as_json,
+          f"没有符合条件的指标{_filters(plans, query=query)} / no targets match")
 
 
 @cli.command()
@@ -331,8 +426,11 @@ def targets(index_dir: Path, plans: tuple[str, ...], query: str | None, as_csv: 
 @click.option("--plan", "plans", multiple=True, help="Only these plans (id, file name, title or place).")
 @click.option("--unit", default=None, help="Only tasks this unit leads, takes part in or is responsible for.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row, for spreadsheets.")
-def duties(index_dir: Path, plans: tuple[str, ...], unit: str | None, as_csv: bool) -> None:
-    """List responsibilities: each task with its lead, participating or responsible units."""
+@click.option("--json", "as_json", is_flag=True, help="JSON lines with every field, character offsets included.")
+def duties(index_dir: Path, plans: tuple[str, ...], unit: str | None, as_csv: bool, as_json: bool) -> None:
+    """List responsibilities: each task with its lead, participating or responsible units.
+
+    Prints an aligned table with a header row; exits 1 when nothing matches."""
     from .units import unit_matches
 
     meta, facts, ids = _facts(index_dir, plans)
@@ -342,7 +440,8 @@ def duties(index_dir: Path, plans: tuple[str, ...], unit: str | None, as_csv: bo
     rows = [{"plan": d.plan, "doc": meta[d.plan].doc, "title": meta[d.plan].title, "task": d.task,
              "section": " › ".join(d.section), "lead": "、".join(d.lead), "participants": "、".join(d.participants),
              "responsible": "、".join(d.responsible), "start": d.start, "end": d.end} for d in records]
-    _emit(rows, as_csv)
+    _emit(rows, DUTY_HEADERS, _duty_view, as_csv, as_json,
+          f"没有符合条件的分工{_filters(plans, unit=unit)} / no duties match")
 
 
 @cli.command("eval")

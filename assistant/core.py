@@ -204,9 +204,8 @@ class Assistant:
         if not q:
             raise QuestionError("问题为空 / the question is empty")
         if len(q) > MAX_QUESTION_CHARS:
-            raise QuestionError(
-                f"问题过长（{len(q)} 字，上限 {MAX_QUESTION_CHARS}）/ question too long ({len(q)} chars, max {MAX_QUESTION_CHARS})"
-            )
+            raise QuestionError(f"问题过长（{len(q)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内 / "
+                                f"question too long ({len(q)} characters; keep it within {MAX_QUESTION_CHARS})")
         if not tokenize(q):
             raise QuestionError("问题中没有可检索的词 / the question has no searchable words")
         problem = question_problem(q)

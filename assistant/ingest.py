@@ -14,6 +14,7 @@ from .facts import Duty, Target, extract_duties, extract_targets
 from .meta import Plan, override, plan_metadata
 from .ocr import Extracted, OcrLimit, OcrUnavailable, PageText, Progress, assemble
 from .parse import OutlineEntry, parse_blocks, parse_outline
+from .settings import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
 TEXT_SUFFIXES = (".txt", ".md")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")  # photos and scans of a plan, read by OCR
@@ -24,7 +25,6 @@ MIN_LAYER_CHARS = 20  # a PDF page with less text than this in its text layer is
 _LAYER_CHARS = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2000-\u206f\x20-\x7e\s‰℃×·—～]")
 MAX_ODD_SHARE = 0.1
 MANIFEST_NAME = "plans.json"
-MAX_FILE_MB = 50
 
 
 class InputError(ValueError):
@@ -207,8 +207,9 @@ def file_content(path: Path, on_page: Progress | None = None, follow_symlinks: b
     if suffix not in SUFFIXES:
         raise InputError(f"{path.name}: 不支持的文件类型 / unsupported file type {suffix!r} (use {', '.join(SUFFIXES)})")
     size = path.stat().st_size
-    if size > MAX_FILE_MB * 1024 * 1024:
-        raise InputError(f"{path.name}: 文件过大（{size / 2**20:.0f} MB，上限 {MAX_FILE_MB} MB）/ file too large")
+    if size > MAX_UPLOAD_BYTES:
+        raise InputError(f"{path.name}: 文件过大（{size / 2**20:.1f} MB），上限 {MAX_UPLOAD_MB} MB / "
+                         f"file too large ({size / 2**20:.1f} MB, the limit is {MAX_UPLOAD_MB} MB)")
     if size == 0:
         raise InputError(f"{path.name}: 文件为空 / the file is empty")
     if suffix == ".docx":

@@ -8,13 +8,18 @@ from pathlib import Path
 from .chunking import ChunkSettings
 from .embed import DEFAULT_EMBEDDER
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INDEX = ROOT / "index" / "default"
-DEFAULT_CORPUS = ROOT / "corpus"
-EVAL_INDEX = ROOT / "index" / "eval"  # corpus plus the made-up style fixtures, for `assistant eval`
-EVAL_FIXTURES = ROOT / "eval" / "fixtures"
-EVAL_QUESTIONS = ROOT / "eval" / "questions"
+# Data locations are relative to the working directory (the project folder), never to this file: an
+# installed wheel lives in site-packages, where there is no index, corpus or eval set.
+DEFAULT_INDEX = Path("index") / "default"
+DEFAULT_CORPUS = Path("corpus")
+EVAL_INDEX = Path("index") / "eval"  # corpus plus the made-up style fixtures, for `assistant eval`
+EVAL_FIXTURES = Path("eval") / "fixtures"
+EVAL_QUESTIONS = Path("eval") / "questions"
 MAX_QUESTION_CHARS = 1000
+# One upload limit for `assistant add`, the web upload and the web server's request cap (README states it):
+# a 60-page scanned PDF (ocr.MAX_PAGES) at 150–300 dpi is 10–40 MB.
+MAX_UPLOAD_MB = 50
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -31,11 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.settings import DEFAULT_CORPUS, EVAL_FIXTURES, EVAL_QUESTIONS
 from eval.runner import MODES, Result, evaluate, evidence_rank, load_items, metrics, score
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-QUESTIONS = ROOT / "eval" / "questions" / "seed.jsonl"
+ROOT = Path(__file__).resolve().parent.parent  # where the code is (to run it in a child), not the data
+CORPUS = DEFAULT_CORPUS
+QUESTIONS = EVAL_QUESTIONS / "seed.jsonl"
 STAND_IN = "stub-hash-384"
 STAGES = ("route_ms", "bm25_ms", "embed_ms", "faiss_ms", "answer_ms", "other_ms", "total_ms")
 REAL_NAMES = (("烟台市", "烟台"), ("福山区", "福山"), ("济宁市", "济宁"), ("张店区", "张店"), ("淄博市", "淄博"))
@@ -309,7 +310,7 @@ def peak_rss() -> int:
 
 
 def measure_load(index_dir: Path, n: int = 20) -> dict:
-    cmd = [sys.executable, "-m", "eval.bench", "--_load-only", str(index_dir), "--_n", str(n)]
+    cmd = [sys.executable, "-m", "eval.bench", "--_load-only", str(Path(index_dir).resolve()), "--_n", str(n)]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if out.returncode:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-2000:]}")
@@ -441,7 +442,7 @@ def help_wall(runs: int) -> dict:
     return {"median_s": round(float(np.median(times)), 3), "max_s": round(max(times), 3), "runs": runs}
 
 
-OCR_FIXTURE = ROOT / "eval" / "fixtures" / "changji-implementation-plan.txt"
+OCR_FIXTURE = EVAL_FIXTURES / "changji-implementation-plan.txt"
 
 
 def ocr_speed(pages: int, seed: int) -> dict:
@@ -760,7 +761,7 @@ def run(args: argparse.Namespace) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--scales", help="comma-separated corpus multiples (default 1,10,100; --quick: 1,2)")
-    ap.add_argument("--out", default=str(ROOT / "docs" / "bench"), help="folder for bench.json/.txt/.png")
+    ap.add_argument("--out", default=str(Path("docs") / "bench"), help="folder for bench.json/.txt/.png")
     ap.add_argument("--quick", action="store_true", help="small run for tests: scales 1,2, every 10th question")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--index-1x", dest="index_1x", help="reuse this real 1× index (its build is not timed)")

@@ -18,10 +18,11 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from assistant.settings import DEFAULT_CORPUS, EVAL_FIXTURES, EVAL_QUESTIONS
+
 from .runner import TYPES, norm
 
-HERE = Path(__file__).resolve().parent
-PLAN_DIRS = (HERE.parent / "corpus", HERE / "fixtures")
+PLAN_DIRS = (DEFAULT_CORPUS, EVAL_FIXTURES)  # relative to the project folder (the working directory)
 CATEGORIES = ("unindexed-place", "wrong-year", "similar-indicator", "unit-not-listed", "off-topic-duty",
               "fictitious-project", "amount-not-given", "multi-part")
 MIN_UNANSWERABLE = 15  # per category (the eval issue's floor)
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     fix = "--fix" in argv
     named = [Path(a) for a in argv if a != "--fix"]
-    files = named or sorted((HERE / "questions").glob("*.jsonl"))
+    files = named or sorted(EVAL_QUESTIONS.glob("*.jsonl"))
     problems, ids, unanswerable, n = [], Counter(), Counter(), 0
     for f in files:
         lines = f.read_text(encoding="utf-8").splitlines()

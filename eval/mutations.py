@@ -14,7 +14,9 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from assistant.settings import EVAL_INDEX, EVAL_QUESTIONS
+
+HERE = Path(__file__).resolve().parent  # thresholds.json is package data beside this file
 
 
 def _swap_target_and_baseline():
@@ -149,7 +151,7 @@ def gate_failures(overall: dict, gate: dict) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("names", nargs="*", help=f"mutations to run (default: all): {', '.join(MUTATIONS)}")
-    ap.add_argument("--index", default=str(HERE.parent / "index" / "eval"))
+    ap.add_argument("--index", default=str(EVAL_INDEX))
     args = ap.parse_args()
     unknown = [n for n in args.names if n not in MUTATIONS]
     if unknown:
@@ -171,7 +173,7 @@ def _run(name: str, index: str) -> dict:
     from eval.runner import evaluate
 
     MUTATIONS[name]()
-    return evaluate(Assistant.load(index), HERE / "questions")["full"]["overall"]
+    return evaluate(Assistant.load(index), EVAL_QUESTIONS)["full"]["overall"]
 
 
 if __name__ == "__main__":

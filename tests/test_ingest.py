@@ -154,14 +154,14 @@ def test_bad_files_are_refused_and_the_index_is_unchanged(work_index, tmp_path, 
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(work_index, tmp_path):
-    from assistant.ingest import MAX_FILE_MB
+    from assistant.settings import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
     big = tmp_path / "huge.txt"
     with open(big, "wb") as fh:  # sparse: no need to write the bytes
-        fh.truncate((MAX_FILE_MB + 1) * 1024 * 1024)
+        fh.truncate(MAX_UPLOAD_BYTES + 1)
     before = checksum(work_index.index_dir)
     res = CliRunner().invoke(cli, ["add", "--index", str(work_index.index_dir), str(big)])
-    assert res.exit_code != 0 and "file too large" in res.output
+    assert res.exit_code != 0 and "file too large" in res.output and f"上限 {MAX_UPLOAD_MB} MB" in res.output
     assert checksum(work_index.index_dir) == before
 
 

@@ -17,7 +17,7 @@ from assistant.llm import ERROR_NOTE, FALLBACK_NOTE, Writer, messages, rewrite, 
 from assistant.llm_verify import sentences, unit_mentions, verify
 from assistant.settings import Settings
 from ui.llm_ui import STREAMING_NOTE, LLMHandlers, render_rewrite
-from ui.render import render_answer
+from ui.render import MARK_OK, MARK_WARN, render_answer
 
 TITLE = "盐边县“十四五”卫生健康事业发展规划"
 GOALS = "到2025年，全县孕产妇系统管理率达到87%，每千人口执业（助理）医师数达到3.2人。"
@@ -272,7 +272,7 @@ def test_polish_streams_then_shows_status_and_folds_dropped(fake):
     steps = list(LLMHandlers(h, writer(fake, "invents-dept")).polish(state, True))
     shown = [msgs[-1]["content"] for msgs, _ in steps]
     assert shown[0].startswith(STREAMING_NOTE) and len(shown) > 2
-    assert "✅" in shown[-1] and "<details>" in shown[-1] and "县民政局负责督导" in shown[-1]
+    assert MARK_OK in shown[-1] and "<details>" in shown[-1] and "县民政局负责督导" in shown[-1]
     assert steps[-1][1]["rewrite"].verified and len(steps[-1][1]["messages"]) == 2
 
 
@@ -280,7 +280,7 @@ def test_polish_does_nothing_when_off_after_an_error_or_for_an_abstention(fake):
     h, state, _ = _handlers(goal_answer())
     llm = LLMHandlers(h, writer(fake, "faithful"))
     assert [s[0] for s in llm.polish(state, False)][0] == {"__type__": "update"}
-    errored = {**state, "messages": [*state["messages"], {"role": "assistant", "content": "⚠️ 问题过长"}]}
+    errored = {**state, "messages": [*state["messages"], {"role": "assistant", "content": f"{MARK_WARN} 问题过长"}]}
     before = len(fake.requests)
     assert len(list(llm.polish(errored, True))) == 1 and len(fake.requests) == before
     abst = Answer("火星？", "未在所选规划中找到相关内容。", True)
@@ -299,7 +299,7 @@ def test_reply_draft_by_llm_keeps_salutation_or_falls_back(fake):
     h, state, drafted = _handlers(goal_answer())
     out = list(LLMHandlers(h, writer(fake, "faithful")).draft(state, True))[-1]
     assert out[0].startswith("您好！") and out[0].endswith("感谢您的关注与支持。") and "87%" in out[0]
-    assert "[1]" not in out[0] and "✅" in out[3]
+    assert "[1]" not in out[0] and MARK_OK in out[3]
     bad = list(LLMHandlers(h, writer(fake, "changes-number")).draft(state, True))[-1]
-    assert "85%" not in bad[0] and "“到2025年，全县孕产妇系统管理率达到87%" in bad[0] and "⚠️" in bad[3]
+    assert "85%" not in bad[0] and "“到2025年，全县孕产妇系统管理率达到87%" in bad[0] and MARK_WARN in bad[3]
     assert list(LLMHandlers(h, writer(fake, "faithful")).draft(state, False))[-1][0] == "extractive draft" and drafted

@@ -27,6 +27,7 @@ from assistant.ingest import InputError
 from assistant.meta import plan_metadata
 from assistant.settings import Settings
 from assistant.store import IndexProblem, load_files, read_manifest, verify_index, write_lock
+from ui.render import MARK_OK
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIET = {"log": lambda m: None}
@@ -324,7 +325,7 @@ def test_a_question_during_a_large_upload_stays_within_twice_its_time(idx, tmp_p
         during.append(timed())
         time.sleep(0.05)
     worker.join()
-    assert result["out"][0].startswith("✅"), result["out"][0]
+    assert result["out"][0].startswith(MARK_OK), result["out"][0]
     median = sorted(during)[len(during) // 2]
     print(f"\nquestion alone {normal * 1000:.0f} ms, during a {big.stat().st_size // 1024} KB upload "
           f"{median * 1000:.0f} ms (median of {len(during)}, max {max(during) * 1000:.0f} ms)")

@@ -11,10 +11,13 @@ import pytest
 
 from assistant.answer import Answer, Citation
 from assistant.meta import Plan
+from assistant.settings import MAX_UPLOAD_BYTES
 from ui.dialog import follow_up
 from ui.feedback import record_feedback
 from ui.handlers import Handlers
 from ui.render import (
+    MARK_FAIL,
+    MARK_OK,
     NEARBY_HEADING,
     OTHERS_HEADING,
     context_html,
@@ -350,7 +353,7 @@ def test_upload_checks_type_content_and_size(tmp_path):
     assert check_upload(docx) is None
     big = tmp_path / "big.txt"
     with big.open("wb") as f:
-        f.truncate(21 * 1024 * 1024)
+        f.truncate(MAX_UPLOAD_BYTES + 1)
     assert "过大" in check_upload(big)
 
 
@@ -443,13 +446,13 @@ def test_upload_adds_a_plan_without_restart_and_refuses_bad_files(index_dir, tmp
     fake = tmp_path / "fake.docx"
     fake.write_bytes(b"not a zip")
     before = sorted((p.name, p.stat().st_size) for p in copy.rglob("*") if p.is_file())
-    assert handlers.add_plan(str(fake), progress=lambda *a, **k: None)[0].startswith("❌")
+    assert handlers.add_plan(str(fake), progress=lambda *a, **k: None)[0].startswith(MARK_FAIL)
     assert sorted((p.name, p.stat().st_size) for p in copy.rglob("*") if p.is_file()) == before
     count = len(handlers.assistant.plans)
     plan = tmp_path / "linhe.txt"
     plan.write_text("临河县“十四五”卫生健康规划\n一、主要任务\n到2025年，全县每千人口注册护士数达到3.6人。\n", encoding="utf-8")
     message = handlers.add_plan(str(plan), progress=lambda *a, **k: None)[0]
-    assert message.startswith("✅") and f"{count + 1} 份规划" in message
+    assert message.startswith(MARK_OK) and f"{count + 1} 份规划" in message
     assert "3.6" in handlers.assistant.ask("临河县每千人口注册护士数目标是多少？").text
 
 
@@ -511,7 +514,7 @@ def test_online_add_swaps_in_the_returned_assistant(tmp_path):
     good = tmp_path / "new.txt"
     good.write_text("某区“十四五”卫生健康规划\n正文。", encoding="utf-8")
     out = handlers.add_plan(str(good), progress=lambda *a, **k: None)
-    assert out[0].startswith("✅") and added == [str(good)]
+    assert out[0].startswith(MARK_OK) and added == [str(good)]
     assert [p.id for p in handlers.plans] == ["fushan", "new"] and len(out[1]) == 2
 
 
@@ -525,7 +528,7 @@ def test_launch_binds_localhost_without_share(monkeypatch):
     stub = _stub_assistant(ask=lambda q, plans=None: _answer("答[1]", "答"))
     ui.app.launch(stub, port=7999)
     assert seen["server_name"] == "127.0.0.1" and seen["server_port"] == 7999
-    assert seen["share"] is False and seen["auth"] is None and seen["max_file_size"] == "20mb"
+    assert seen["share"] is False and seen["auth"] is None and seen["max_file_size"] == MAX_UPLOAD_BYTES
     ui.app.launch(stub, host="0.0.0.0", port=7999, auth=("user", "secret"))
     assert seen["server_name"] == "0.0.0.0" and seen["auth"]("user", "secret") is True
     assert seen["auth"]("user", "wrong") is False  # a throttled check (ui.limits.LoginThrottle)

@@ -87,7 +87,7 @@ def test_chat_answers_with_highlighted_sources_and_drafts_a_reply(page, served, 
     assert f"根据《{FUSHAN}》" in draft and "4.05" in draft
     page.screenshot(path=str(shots / "chat.png"), full_page=True)
 
-    page.get_by_role("button", name="👍 有帮助").click()
+    page.get_by_role("button", name="有帮助").click()
     page.get_by_text("已记录").first.wait_for()
     record = json.loads(served[1].read_text(encoding="utf-8").splitlines()[-1])
     assert record["rating"] == "up" and "4.05" in record["answer"] and record["citations"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.llm import Writer
-from assistant.settings import MAX_QUESTION_CHARS
+from assistant.settings import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
 from .api import api_routes
 from .feedback import MAX_COMMENT_CHARS
@@ -19,7 +19,7 @@ from .limits import LoginThrottle
 from .llm_ui import LLMHandlers
 from .render import SOURCES_CSS, render_sources
 from .tables import DUTY_HEADERS, SAME_HEADERS, TARGET_HEADERS, TASK_HEADERS
-from .upload import MAX_UPLOAD_MB, PLAN_TYPES, add_isolated
+from .upload import PLAN_TYPES, add_isolated
 
 EXAMPLES = [
     "福山区到2025年每千人口注册护士数要达到多少？",
@@ -42,13 +42,13 @@ def _chat_tab(h: Handlers, llm: LLMHandlers | None = None) -> gr.CheckboxGroup:
             chatbot = gr.Chatbot(label="对话", height=440, buttons=["copy"], elem_id="chat")
             with gr.Row():
                 question = gr.Textbox(placeholder="输入问题，如：福山区到2025年每千人口注册护士数要达到多少？", show_label=False,
-                                      scale=5, max_lines=4, max_length=MAX_QUESTION_CHARS, elem_id="question")
+                                      scale=5, max_lines=4, elem_id="question")
                 send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
             use_llm = llm.toggle() if llm else None
             gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例问题（点击填入）")
             with gr.Row():
-                up = gr.Button("👍 有帮助", size="sm")
-                down = gr.Button("👎 没帮助", size="sm")
+                up = gr.Button("有帮助", size="sm")
+                down = gr.Button("没帮助", size="sm")
                 clear = gr.Button("清空对话", size="sm")
             comment = gr.Textbox(label="反馈意见（可选）", lines=1, max_lines=3, max_length=MAX_COMMENT_CHARS)
             fb_status = gr.Markdown()
@@ -189,5 +189,5 @@ def launch(assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str
     after repeated failures (ui.limits.LoginThrottle)."""
     app = build_app(assistant)
     app.launch(server_name=host or "127.0.0.1", server_port=port, share=False,
-               auth=LoginThrottle(*auth) if auth and all(auth) else None, max_file_size=f"{MAX_UPLOAD_MB}mb",
+               auth=LoginThrottle(*auth) if auth and all(auth) else None, max_file_size=MAX_UPLOAD_BYTES,
                show_error=True, theme=gr.themes.Soft(), **http_api(app, auth))

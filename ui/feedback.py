@@ -1,4 +1,4 @@
-"""User feedback (👍/👎 + comment) appended as JSON lines, so answer quality can be reviewed later offline."""
+"""User feedback (有帮助/没帮助 + comment) appended as JSON lines, so answer quality can be reviewed later offline."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Event handlers of the web UI. Thin on purpose: they call the assistant and the pure functions in
 render / reply / tables / dialog / feedback, and only shape results into component values."""
 
+import logging
 import tempfile
 import threading
 from pathlib import Path
@@ -9,11 +10,13 @@ import gradio as gr
 import pandas as pd
 
 from assistant.core import QuestionError
+from assistant.ingest import InputError
+from assistant.swap import IndexProblem
 
 from .dialog import follow_up
 from .feedback import FeedbackRefused, record_feedback
 from .limits import RateLimit
-from .render import escape_md, render_answer, render_sources, sources_data
+from .render import MARK_FAIL, MARK_OK, MARK_WARN, escape_md, render_answer, render_sources, sources_data
 from .reply import draft_reply, draft_warning, reply_docx, reply_md, reply_sources
 from .tables import (
     DUTY_HEADERS,
@@ -34,6 +37,13 @@ from .tables import (
 from .upload import check_upload
 
 FEEDBACK_PER_MINUTE = 10  # per client address
+log = logging.getLogger(__name__)
+USER_ERRORS = (InputError, IndexProblem, QuestionError)  # the user's file or index, not a bug: no traceback
+
+
+def one_line(text: object) -> str:
+    """A message as one log line: a log reader greps lines, and a file name may carry newlines."""
+    return " ".join(str(text).split())
 
 
 def new_session() -> dict:
@@ -104,7 +114,7 @@ class Handlers:
         try:
             answer = self.assistant.ask(question, list(plan_ids or []) or None)
         except QuestionError as exc:
-            reply = f"⚠️ {escape_md(str(exc))}"
+            reply = f"{MARK_WARN} {escape_md(str(exc))}"
             state["messages"] = [*state["messages"], {"role": "user", "content": shown},
                                  {"role": "assistant", "content": reply}]
             state["answer"] = None
@@ -157,8 +167,8 @@ class Handlers:
         try:
             record_feedback(self.feedback_path, rating, comment, answer)
         except FeedbackRefused as exc:
-            return f"⚠️ {exc}", comment
-        return ("已记录：👍 有帮助。" if rating == "up" else "已记录：👎 没有帮助。") + "谢谢反馈！", ""
+            return f"{MARK_WARN} {exc}", comment
+        return ("已记录：有帮助。" if rating == "up" else "已记录：没有帮助。") + "谢谢反馈！", ""
 
     # -- 指标 ------------------------------------------------------------------------------------
 
@@ -217,16 +227,21 @@ class Handlers:
         progress(0.05, desc="检查文件")
         problem = check_upload(path)
         if problem:
-            return (f"❌ {problem}", *unchanged)
+            log.warning("upload refused: %s: %s", one_line(Path(path).name if path else "-"), one_line(problem))
+            return (f"{MARK_FAIL} {problem}", *unchanged)
         progress(0.2, desc="解析、切分并建立索引（可能需要几分钟）")
         try:
             with self._swap:
                 self.assistant, report = self.adder(self.assistant, path)
         except Exception as exc:  # the indexer's errors are many kinds; the user needs the message
-            return (f"❌ 添加失败：{escape_md(str(exc))}", *unchanged)
+            if isinstance(exc, USER_ERRORS):
+                log.warning("upload failed: %s: %s", one_line(Path(path).name), one_line(exc))
+            else:
+                log.exception("upload failed: %s", one_line(Path(path).name))
+            return (f"{MARK_FAIL} 添加失败：{escape_md(str(exc))}", *unchanged)
         progress(1.0, desc="完成")
         choices = self.plan_choices()
         detail = f"\n\n`{escape_md(report)}`" if report else ""
-        return (f"✅ 已添加：{escape_md(Path(path).name)}。现有 {len(choices)} 份规划。{detail}", self.plans_view(),
+        return (f"{MARK_OK} 已添加：{escape_md(Path(path).name)}。现有 {len(choices)} 份规划。{detail}", self.plans_view(),
                 gr.CheckboxGroup(choices=choices), gr.Dropdown(choices=[("全部规划", ""), *choices]),
                 gr.Dropdown(choices=self.units()), gr.Dropdown(choices=self.tasks()))

@@ -14,7 +14,7 @@ import gradio as gr
 
 from assistant.llm import ANSWER, REPLY, Rewrite, Writer, rewrite_steps
 
-from .render import escape_md, render_answer
+from .render import MARK_OK, MARK_WARN, escape_md, render_answer
 from .reply import draft_reply
 
 TOGGLE_LABEL = "大模型润色（逐句核验，不一致的句子会被删除）"
@@ -39,7 +39,7 @@ def render_rewrite(rw: Rewrite, citations: tuple = ()) -> str:
     """Chat message for a finished rewrite: the text ([n] as superscripts, numbered as the sources panel
     numbers the answer's ``citations``), its status, the fold."""
     body = render_answer(SimpleNamespace(text=rw.text, abstained=False, citations=citations))
-    mark = "✅" if rw.verified else "⚠️"
+    mark = MARK_OK if rw.verified else MARK_WARN
     parts = [body, "", f"{mark} *{escape_md(rw.status)}*"]
     fold = render_dropped(rw)
     if fold:
@@ -49,7 +49,7 @@ def render_rewrite(rw: Rewrite, citations: tuple = ()) -> str:
 
 def render_reply_status(rw: Rewrite) -> str:
     """Status line under the reply draft."""
-    mark = "✅" if rw.verified else "⚠️"
+    mark = MARK_OK if rw.verified else MARK_WARN
     return "\n\n".join(p for p in (f"{mark} {escape_md(rw.status)}", render_dropped(rw)) if p)
 
 

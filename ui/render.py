@@ -14,6 +14,10 @@ CONTEXT_CHARS = 600
 MARKER = re.compile(r"\[(\d+)\]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~])")
 _TERMINAL = "。！？；!?;）)」”】"
+# Status marks drawn by the CJK font the UI is tested with (fonts-wqy-microhei): no emoji font needed.
+MARK_OK = "✔"
+MARK_FAIL = "✖"
+MARK_WARN = "▲"
 NEARBY_HEADING = "最接近的段落（并非答案）"
 OTHERS_HEADING = "其他检索到的段落"
 SOURCES_CSS = """

@@ -13,12 +13,12 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .render import MARKER
+from .render import MARK_WARN, MARKER
 
 SEP = " › "
 _LINE = re.compile(r"^(?:《[^》]*》[：:]?)?(?P<text>.*?)(?P<marks>(?:\[\d+\])+)\s*$")
 _END = "。！？；!?"
-ABSTAIN_WARNING = ("⚠️ 规划中未找到答案，此答复口径只说明“未找到具体表述”。发出前请核对右侧「最接近的段落」，"
+ABSTAIN_WARNING = (f"{MARK_WARN} 规划中未找到答案，此答复口径只说明“未找到具体表述”。发出前请核对右侧「最接近的段落」，"
                    "确认规划确实没有相关内容。")
 
 # 公文 layout (GB/T 9704): A4 paper, fixed margins, faces by role. Each face names a fallback that a

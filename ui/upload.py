@@ -8,10 +8,13 @@ import shutil
 import zipfile
 from pathlib import Path
 
-MAX_UPLOAD_MB = 20
-MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
-PLAN_TYPES = (".txt", ".md", ".docx", ".pdf")
+from assistant.ingest import SUFFIXES as PLAN_TYPES  # the reader's list: what `assistant add` reads, the UI takes
+from assistant.settings import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
+
 SAMPLE_BYTES = 65536  # of a text file, enough to tell its encoding
+# What each binary type's content starts with, so a renamed file is refused before it reaches the indexer.
+MAGIC = {".pdf": (b"%PDF",), ".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",)}
+KIND = {".pdf": "PDF", ".png": "PNG 图片", ".jpg": "JPEG 图片", ".jpeg": "JPEG 图片"}
 
 
 def check_upload(path: str | Path | None) -> str | None:
@@ -31,8 +34,8 @@ def check_upload(path: str | Path | None) -> str | None:
         return f"文件过大（{size / 1024 / 1024:.1f} MB），上限 {MAX_UPLOAD_MB} MB。"
     with path.open("rb") as fh:
         head = fh.read(SAMPLE_BYTES if suffix in (".txt", ".md") else 8)
-    if suffix == ".pdf" and not head.startswith(b"%PDF"):
-        return "文件扩展名为 .pdf，但内容不是 PDF。"
+    if suffix in MAGIC and not head.startswith(MAGIC[suffix]):
+        return f"文件扩展名为 {suffix}，但内容不是 {KIND[suffix]}。"
     if suffix == ".docx":
         if not zipfile.is_zipfile(path):
             return "文件扩展名为 .docx，但内容不是 Word 文档。"
