@@ -273,12 +273,7 @@ class Assistant:
             reply = self._years_stated(reply, years)
         timings["route_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        answer = None
-        if reply and reply.abstained and years and reply.kind in ("target", "compare"):
-            # no record of the asked year: a passage may still state it ("2020年，全州…为19.6%")
-            prose = [h for h in hits if self.chunks[h.row].kind != "row"]  # table rows are the records just checked
-            answer = self._from_passages(q, query, prose, plan_ids, years, every_year=True)
-            answer = None if answer.abstained else answer
+        answer = self._prose_of_year(q, query, reply, hits, plan_ids, years)
         if answer:
             pass
         elif reply:
@@ -451,16 +446,22 @@ class Assistant:
                 keep.append((rank, s))
         return keep
 
+    def _prose_of_year(self, q: str, query: str, reply, hits, plan_ids, years) -> Answer | None:
+        """No record of the asked year: a passage may still state it ("2020年，全州…为19.6%"), if passages
+        state every asked year; table rows are the records just checked."""
+        if not (reply and reply.abstained and years and reply.kind in ("target", "compare")):
+            return None
+        prose = [h for h in hits if self.chunks[h.row].kind != "row"]
+        answer = self._from_passages(q, query, prose, plan_ids, years, every_year=True)
+        return None if answer.abstained else answer
+
     def _context(self, plan: str, start: int, end: int) -> str:
         """What a claim's year is read from: its own text, the section path, and the lead-in before it
         in its chunk ("到2025年，" opening the paragraph; a table's header above its row)."""
         home = next((c for c in self._by_plan.get(plan, ()) if c.start <= start < c.end), None)
         text = self.texts[plan]
         before = text[max(home.start, start - YEAR_LEAD_CHARS) if home else start:start].split("\n")
-        # a finished sentence above ("展望2035年，…。") is about its own year; an opener ("到2025年，具体目标是：")
-        # or a table's caption and header lines lead in what follows
-        lead = [ln for ln in before[:-1] if not re.search(r"[。；;！!]\s*$", ln)] + before[-1:]
-        return (SEP.join(home.section) if home else "") + " " + "\n".join(lead) + text[start:end]
+        return (SEP.join(home.section) if home else "") + " " + "\n".join(lead_lines(before)) + text[start:end]
 
     def _years_stated(self, reply: route.Reply, years: tuple[int, ...]) -> route.Reply:
         """Keep the lines whose cited text states an asked year; if some asked year is stated nowhere,
@@ -499,7 +500,7 @@ class Assistant:
         review section: a 十四五 plan's "争创5个专科" is its 2025 aim; likewise a figure in its review section
         (发展基础, 回顾) is of the period before (十三五 → 2020)."""
         own = re.sub(r"\[\d+\]|《[^》]*》", "", said)  # the claim itself, without its plan's title
-        stated = asked_years(own)
+        stated = claim_years(own)
         if stated:  # "到2022年，…22%" is of 2022 though "到2025年" follows in the same paragraph
             return year in stated
         if states_year(said + self._context(plan, start, end), year):
@@ -615,15 +616,22 @@ class Assistant:
                        every_year: bool = False) -> Answer:
         """``every_year``: answer only if each asked year is stated by some sentence (a fallback after the
         records had none of them)."""
-        picked, passages = self._pick_sentences(q, query, hits, plan_ids, duty)
-        picked = self._with_years(picked, hits, years, not is_english(q), every_year)  # English: no measure check
-        if not route.LOCATE_Q.search(query):  # "在哪一条讲X" is answered by where, paraphrase allowed
-            picked = self._on_topic(picked, hits, query, plan_ids)
         topic = self._place_free(query, plan_ids)
-        if picked and route.classify(query) in ("target", "compare"):  # the figure must be the asked measure's
-            picked = [(rank, s) for rank, s in picked if states_measure(topic, s.text)]
-        if picked and asked_unit(q):
-            picked = self._amount_named(q, query, picked, hits, plan_ids)
+        locate, figure = route.LOCATE_Q.search(query), route.classify(query) in ("target", "compare")
+
+        def verified(picked):
+            picked = self._with_years(picked, hits, years, not is_english(q))  # English: no measure check
+            if picked and not locate:  # "在哪一条讲X" is answered by where, paraphrase allowed
+                picked = self._on_topic(picked, hits, query, plan_ids)
+            if picked and figure:  # the figure must be the asked measure's
+                picked = [(rank, s) for rank, s in picked if states_measure(topic, s.text)]
+            if picked and asked_unit(q):
+                picked = self._amount_named(q, query, picked, hits, plan_ids)
+            return picked
+
+        picked, passages = self._pick_sentences(q, query, hits, plan_ids, duty)
+        picked = verified(picked)
+        picked = self._with_years(picked, hits, years, not is_english(q), every_year)
         multi = len({self.chunks[h.row].plan for h in hits}) > 1
         english = is_english(q)
         if not picked:
@@ -647,6 +655,17 @@ class Assistant:
         title = None if multi else passages[picked[0][0]].plan_title
         text = _answer_text(english, title, lines, [citations[r] for r in sorted({rank for rank, _ in picked})])
         return Answer(q, text, bool(unstated), citations, (), tuple(plan_ids))
+
+
+def claim_years(claim: str) -> tuple[int, ...]:
+    """The years a claim states itself: these decide, not the paragraph around it."""
+    return asked_years(claim)
+
+
+def lead_lines(before: list[str]) -> list[str]:
+    """The lines above a claim that lead into it: a finished sentence ("展望2035年，…。") is about its own
+    year; an opener ("到2025年，具体目标是：") or a table's caption and header lines lead in what follows."""
+    return [ln for ln in before[:-1] if not re.search(r"[。；;！!]\s*$", ln)] + before[-1:]
 
 
 def _whose(line: str, citations: list[Citation]) -> str:

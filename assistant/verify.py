@@ -240,7 +240,8 @@ def _measure_runs(question: str) -> list[str]:
         folded = folded.replace(word, plan_words[0])
     runs = [run[:m.end()] for text in dict.fromkeys((q, folded))
             for run in re.findall(r"[\u4e00-\u9fff]+", text) for m in _MEASURE_END.finditer(run)]
-    return [r for r in dict.fromkeys(runs) if not any(r.endswith(w) for w in COLLOQUIAL if len(w) >= 2)]
+    return [r for r in dict.fromkeys(runs) if not any(r.endswith(w) for w in COLLOQUIAL if len(w) >= 2)
+            and not re.search(rf"{HOW_MANY}|多少", r)]  # "几家医院要达到三级水平" asks a count, not a 水平
 
 
 def names_measure(question: str, indicator: str) -> bool:

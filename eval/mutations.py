@@ -55,7 +55,8 @@ def _ignore_asked_year():
     from assistant import core
 
     core.Assistant._years_stated = lambda self, reply, years: reply
-    core.Assistant._with_years = lambda self, picked, hits, years, own_period=True: picked
+    core.Assistant._with_years = lambda self, picked, hits, years, own_period=True, every_year=False: picked
+    core.Assistant._prose_of_year = lambda self, q, query, reply, hits, plan_ids, years: None
 
 
 def _no_indicator_identity():
@@ -114,6 +115,32 @@ def _no_every_question_check():
     core.Assistant._every_question_answered = lambda self, answer, plan_ids: answer
 
 
+def _paragraph_year_decides():
+    from assistant import core
+
+    core.claim_years = lambda claim: ()
+
+
+def _lead_in_crosses_sentences():
+    from assistant import core
+
+    core.lead_lines = lambda before: before
+
+
+def _no_prose_of_year():
+    from assistant import core
+
+    core.Assistant._prose_of_year = lambda self, q, query, reply, hits, plan_ids, years: None
+
+
+def _amount_subject_from_sentence_before():
+    import re
+
+    from assistant import core
+
+    core.FACILITY_WORD = re.compile(r"(?!)")  # the sentence before always counts
+
+
 def _english_places_ignored():
     from assistant import scope
 
@@ -135,6 +162,10 @@ MUTATIONS = {
     "no-amount-subject-check": _no_amount_subject_check,
     "no-every-question-check": _no_every_question_check,
     "english-places-ignored": _english_places_ignored,
+    "paragraph-year-decides": _paragraph_year_decides,
+    "lead-in-crosses-sentences": _lead_in_crosses_sentences,
+    "no-prose-of-year": _no_prose_of_year,
+    "amount-subject-from-sentence-before": _amount_subject_from_sentence_before,
 }
 
 

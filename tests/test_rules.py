@@ -241,6 +241,15 @@ RULES = [
     ("健康张店意见中每个社区卫生服务中心每年补助多少运行经费？", True, "未在所选规划中找到"),  # another's amount
     ("健康张店意见中每个村卫生室每年补助多少运行经费？", False, "每年补助1万元运行经费"),
     ("福山区对市级中医药重点专科给予多少万元补助？", True, "未在所选规划中找到"),
+    ("健康张店意见对每个社区卫生服务站的年度运行经费补助多少元？", True, "未在所选规划中找到"),  # 村卫生室's own
+    ("昌吉州到2022年孕产妇死亡率要控制在多少？", False, "16/10万"),  # the claim's own year decides
+    ("海南省到2035年婴儿死亡率要降到多少？", True, "未给出2035年"),  # 展望2035年… above the table dates no row
+    ("海南省到2025年婴儿死亡率要降到多少？", False, "3.5"),
+    ("昌吉州2020年人均预期寿命是多少岁？", False, "76.3岁"),  # no record of 2020: the review prose states it
+    ("昌吉州2018年人均预期寿命是多少岁？", True, "未给出2018年"),
+    ("鹿城区15岁以上人群吸烟率2020年是多少？", True, "规划未给出该数值"),  # a "/" cell states no figure
+    ("鹿城区15岁以上人群吸烟率2025年目标是多少？", False, "<20"),
+    ("济宁三级医院平均住院日控制在几天？", False, "8天"),  # 几天 asks a figure
 ]
 
 
@@ -298,3 +307,35 @@ def test_answers_do_not_depend_on_the_hash_seed(index_dir, tmp_path):
             r.pop("timings", None)
         outputs.add(json.dumps(rows, ensure_ascii=False, sort_keys=True))
     assert len(outputs) == 1
+
+
+def test_a_claims_own_year_beats_its_paragraph(assistant):
+    a = assistant.ask("昌吉州到2025年孕产妇死亡率要控制在多少？")
+    assert "14/10万" in body(a.text) and "16/10万" not in body(a.text), a.text  # 到2022年 16/10万 is not 2025
+
+
+def test_lines_of_several_plans_each_name_their_plan(assistant):
+    a = assistant.ask("海南省和昌吉州到2025年居民健康素养水平分别要达到多少？")
+    lines = [ln for ln in body(a.text).splitlines() if "[" in ln]
+    assert len(lines) >= 2 and all(ln.startswith("《") for ln in lines), a.text
+
+
+def test_measure_words_come_from_one_table():
+    from assistant.route import classify
+
+    assert classify("三级医院平均住院日压到几天") == "target"
+    assert classify("鼓励哪几家社区卫生服务中心加入医联体") == "passage"  # which ones, not how many
+
+
+def test_hyphenated_english_words_and_family_doctors():
+    from assistant.glossary import chinese_terms
+
+    terms = chinese_terms("the contracted family-doctor coverage rate")
+    assert "家庭医生" in terms and "全科医生" not in terms
+
+
+def test_a_count_question_asks_no_measure():
+    from assistant.verify import asked_measures
+
+    assert asked_measures("到2025年有几家县级妇幼保健院要达到二级水平") == []  # a count of hospitals
+    assert asked_measures("居民健康素养水平要达到多少") == ["居民健康素养水平"]
