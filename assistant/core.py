@@ -407,19 +407,32 @@ class Assistant:
         return keep
 
     def _every_question_answered(self, answer: Answer, plan_ids: list[str]) -> Answer:
-        """"A要达到多少？B建成多少个？": an answer that names nothing of one of the questions is not a whole
-        answer; it says which question is not answered and counts as an abstention (its lines still shown)."""
-        questions = [s for s in re.split(r"[？?]", answer.question) if s.strip()]
-        if answer.abstained or len(questions) < 2:
+        """"A要达到多少？B建成多少个？": each question must be answered. One the answer names nothing of is
+        asked on its own (a question crowded out by the first may be answered then, with the whole
+        question's year when it names none); one still unanswered is said so, and the answer counts as an
+        abstention (its lines still shown)."""
+        questions = [s.strip() for s in re.split(r"[？?]", answer.question) if s.strip()]
+        if len(questions) < 2:
             return answer
-        said = _flat(answer.text.split("\n出处：")[0].split("\nSources: ")[0])
-        unanswered = [s.strip() for s in questions
-                      if (terms := topic_terms(self._place_free(s, plan_ids), route.DUTY_WORDS))
-                      and not any(used(t, said) for t in terms)]
+        terms = {s: topic_terms(self._place_free(s, plan_ids), route.DUTY_WORDS) for s in questions}
+        if answer.abstained and not all(terms.values()):
+            return answer  # "…？2025年呢？" leans on the question before it: not asked alone
+        said = "" if answer.abstained else _flat(_body(answer.text))
+        unanswered = [s for s in questions if terms[s] and not any(used(t, said) for t in terms[s])]
+        years = asked_years(answer.question)
+        answered = None if answer.abstained else answer
+        for s in list(unanswered):
+            alone = s if asked_years(s) or not years else "".join(f"{y}年" for y in years) + s
+            part = self.ask(alone, plan_ids or None)
+            if not part.abstained and any(used(t, _flat(_body(part.text))) for t in terms[s]):
+                answered = _joined(answered, part) if answered else replace(part, question=answer.question)
+                unanswered.remove(s)
+        if answered is None:
+            return answer
         if not unanswered:
-            return answer
+            return answered
         note = "；".join(f"未找到对“{s}”的回答" for s in unanswered) + "。以下为规划写明的部分："
-        return replace(answer, text=f"{note}\n{answer.text}", abstained=True)
+        return replace(answered, text=f"{note}\n{answered.text}", abstained=True)
 
     def _names_all(self, facilities: list[str], where: str, plan_ids: list[str]) -> bool:
         """Every named facility is written in the text: whole (济宁市老年病医院, short insertions allowed), or
@@ -687,6 +700,31 @@ def _located(question: str, lines: list[str], cited: Citation) -> list[str]:
 def _renumber(lines: list[str]) -> tuple[str, ...]:
     """Lines each citing its own span, numbered again from [1] after some were dropped."""
     return tuple(re.sub(r"\[\d+\]$", "", line) + f"[{i + 1}]" for i, line in enumerate(lines))
+
+
+_SOURCES = re.compile(r"\n(?:出处：|Sources: )")
+
+
+def _body(text: str) -> str:
+    """An answer's text without its list of sources."""
+    return _SOURCES.split(text)[0]
+
+
+def _joined(first: Answer, second: Answer) -> Answer:
+    """Two answers as one: the second's lines (its plan header dropped when it is the first's) and sources
+    numbered on after the first's."""
+    off = len(first.citations)
+    lines = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + off}]", _body(second.text)).split("\n")
+    head = _body(first.text).split("\n")
+    if lines[0].endswith(("：", ":")) and lines[0] == head[0]:
+        lines = lines[1:]
+    cited = (*first.citations, *(replace(c, n=c.n + off) for c in second.citations))
+    body = "\n".join([*head, *lines])
+    used_n = sorted({int(n) for n in re.findall(r"\[(\d+)\]", body)})
+    english = is_english(first.question)
+    sources = ("\nSources: " if english else "\n出处：") + "；".join(
+        _label(c, english) for c in cited if c.n in used_n)
+    return replace(first, text=body + sources, citations=cited)
 
 
 def _answer_text(english: bool, title: str | None, lines: list[str], cited: list[Citation]) -> str:

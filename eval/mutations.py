@@ -141,6 +141,23 @@ def _amount_subject_from_sentence_before():
     core.FACILITY_WORD = re.compile(r"(?!)")  # the sentence before always counts
 
 
+def _no_question_asked_alone():
+    from assistant import core
+
+    every = core.Assistant._every_question_answered
+    core.Assistant._every_question_answered = lambda self, answer, plan_ids: every(
+        self, answer, plan_ids) if answer.abstained else _note_only(self, answer, plan_ids, every)
+
+
+def _note_only(self, answer, plan_ids, every):
+    ask = self.ask
+    self.ask = lambda q, plans=None: replace(ask(q, plans), abstained=True)  # a part asked alone is never answered
+    try:
+        return every(self, answer, plan_ids)
+    finally:
+        self.ask = ask
+
+
 def _english_places_ignored():
     from assistant import scope
 
@@ -166,6 +183,7 @@ MUTATIONS = {
     "lead-in-crosses-sentences": _lead_in_crosses_sentences,
     "no-prose-of-year": _no_prose_of_year,
     "amount-subject-from-sentence-before": _amount_subject_from_sentence_before,
+    "no-question-asked-alone": _no_question_asked_alone,
 }
 
 
