@@ -12,18 +12,22 @@ import pytest
 from assistant.answer import Answer, Citation
 from assistant.meta import Plan
 from assistant.settings import MAX_UPLOAD_BYTES
+from ui.defaults import GENERIC, example_questions, follow_up_hint, same_default
 from ui.dialog import follow_up
 from ui.feedback import record_feedback
-from ui.handlers import Handlers
+from ui.handlers import REFRESH_COUNT, Handlers
 from ui.render import (
     MARK_FAIL,
     MARK_OK,
     NEARBY_HEADING,
     OTHERS_HEADING,
+    PASSAGE_HINT,
+    Passage,
     context_html,
     display_numbers,
     highlight_quote,
     paragraph_bounds,
+    passages_html,
     render_answer,
     render_sources,
     sources_data,
@@ -40,9 +44,6 @@ from ui.reply import (
     reply_sources,
     section_ref,
 )
-from ui.defaults import GENERIC, example_questions, follow_up_hint, same_default
-from ui.handlers import REFRESH_COUNT
-from ui.render import PASSAGE_HINT, Passage, passages_html
 from ui.tables import (
     DUTY_HEADERS,
     NOT_LISTED,
@@ -535,7 +536,7 @@ def test_remove_plan_asks_for_confirmation_then_removes_the_confirmed_plan(tmp_p
     assert pending == "jining" and confirm.value == f"确认删除《{PLANS[1].title}》" and confirm.visible and cancel.visible
     assert h.cancel_remove()[0] is None and not h.cancel_remove()[1].visible and removed == []
     out = h.remove_plan(pending)
-    assert removed == ["jining"] and out[3].startswith("✅ 已删除") and len(out) == 4 + REFRESH_COUNT
+    assert removed == ["jining"] and out[3].startswith(f"{MARK_OK} 已删除") and len(out) == 4 + REFRESH_COUNT
     assert list(out[4]["标题"]) == [FUSHAN] and out[5] == "共 1 条"
     assert h.remove_plan("jining")[3].startswith("没有待删除") and removed == ["jining"]  # nothing twice
 

@@ -146,9 +146,10 @@ def test_tabs_show_targets_duties_and_plans(page, shots, assistant, tmp_path):
     expect(page.get_by_text("文件为空")).to_be_visible()
 
 
+# the table, its scrolling viewport, and every shown cell (a cell that does not wrap clips its text)
 OVERFLOW_JS = """id => {
   const root = document.getElementById(id);
-  const boxes = [root, ...root.querySelectorAll('.table-wrap, .virtual-table-viewport')];
+  const boxes = [root, ...root.querySelectorAll('.table-wrap, .virtual-table-viewport, .virtual-row .cell-wrap, .virtual-row .cell-wrap *')];
   return boxes.map(e => [e.className.toString().split(' ')[0] || id, e.scrollWidth, e.clientWidth]);
 }"""
 TOLERANCE_PX = 2
