@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.meta import _LEVEL_CHARS  # the level words a jurisdiction ends in (省 市 区 县 …)
 from assistant.text import key, normalise
-from assistant.verify import _FACILITY_END  # the one vocabulary of what a facility's name ends in
+from assistant.verify import FACILITY_WORD  # the one vocabulary of facility words
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 SOURCE_LABELS = {"table": "指标表", "prose": "正文", "box": "专栏"}
@@ -38,13 +38,12 @@ def place_prefixes(plan) -> tuple[str, ...]:
     return tuple(sorted(dict.fromkeys(out), key=lambda n: (-len(n), n)))
 
 
-_FACILITY = re.compile(_FACILITY_END.pattern.removesuffix("$"))
 _SEGMENT = re.compile(r"[、，,；;（(\s]")
 
 
 def _names_facility(rest: str) -> bool:
     """Does the text after a place begin with a facility or project's name (人民医院、…; 公共卫生医疗中心项目)?"""
-    return bool(_FACILITY.search(_SEGMENT.split(rest, maxsplit=1)[0]))
+    return bool(FACILITY_WORD.search(_SEGMENT.split(rest, maxsplit=1)[0]))
 
 
 def display_name(indicator: str, plan) -> str:
