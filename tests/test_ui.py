@@ -12,18 +12,22 @@ import pytest
 from assistant.answer import Answer, Citation
 from assistant.meta import Plan
 from assistant.settings import MAX_UPLOAD_BYTES
+from ui.defaults import GENERIC, example_questions, follow_up_hint, same_default
 from ui.dialog import follow_up
 from ui.feedback import record_feedback
-from ui.handlers import Handlers
+from ui.handlers import REFRESH_COUNT, Handlers
 from ui.render import (
     MARK_FAIL,
     MARK_OK,
     NEARBY_HEADING,
     OTHERS_HEADING,
+    PASSAGE_HINT,
+    Passage,
     context_html,
     display_numbers,
     highlight_quote,
     paragraph_bounds,
+    passages_html,
     render_answer,
     render_sources,
     sources_data,
@@ -41,16 +45,22 @@ from ui.reply import (
     section_ref,
 )
 from ui.tables import (
+    DUTY_HEADERS,
     NOT_LISTED,
     all_units,
+    count_text,
     duties_for_unit,
+    duty_passages,
+    pick_row,
     plans_table,
     same_indicator,
+    target_passages,
     targets_table,
     unit_matcher,
     units_for_task,
     write_csv,
 )
+from ui.targets import display_name, merge_targets
 from ui.upload import check_upload
 
 FUSHAN = "烟台市福山区“十四五”卫生与健康规划"
@@ -394,6 +404,153 @@ def test_duty_tables_by_unit_and_task():
     assert units_for_task(duties[0]) == [["牵头", "区卫生健康局"], ["参与", "区财政局"], ["参与", "区科技局"]]
 
 
+def _rec(plan, indicator, value, source="table", start=0, year="2025年", past=False, **kw):
+    base = {"unit": "", "baseline": "", "baseline_year": "", "nature": "", "domain": "",
+            "section": ("二、发展目标",) if source == "prose" else ("二、发展目标", "主要指标")}
+    return SimpleNamespace(**{**base, **kw, "plan": plan, "indicator": indicator, "value": value, "source": source,
+                              "start": start, "end": start + 8, "target_year": year, "past": past})
+
+
+LINHE = Plan(id="linhe", doc="linhe.txt", title="临河县“十四五”卫生健康规划", jurisdiction="临河县", parent="河东市")
+GUANSHAN = Plan(id="guanshan", doc="guanshan.txt", title="关山市卫生健康发展规划", jurisdiction="关山市")
+
+
+def test_same_indicator_from_table_and_prose_is_one_row_with_both_sources():
+    table = _rec("linhe", "每千人口注册护士数", "3.9", unit="人", baseline="2.8", baseline_year="2020年",
+                 nature="预期性", domain="健康服务", start=50)
+    prose = _rec("linhe", "全县每千人口注册护士数", "3.9人", source="prose", start=10, year="")
+    rows = merge_targets([table, prose], [LINHE])
+    assert len(rows) == 1 and rows[0].records == [prose, table]
+    cells = targets_table([table, prose], [LINHE])[0]
+    assert cells[2:7] == ["每千人口注册护士数", "人", "2.8（2020年）", "3.9（2025年）", "预期性"]  # the table's cells
+    assert "正文：二、发展目标" in cells[7] and "指标表：二、发展目标 › 主要指标" in cells[7]
+    labels = [p.label for p in target_passages(rows[0], [LINHE])]
+    assert labels == ["正文：二、发展目标", "指标表：二、发展目标 › 主要指标"]
+
+
+def test_merging_keeps_different_indicators_plans_figures_and_review_targets_apart():
+    records = [_rec("linhe", "每千人口注册护士数", "3.9"), _rec("linhe", "每千人口执业（助理）医师数", "3.9", start=1),
+               _rec("guanshan", "每千人口注册护士数", "3.9", start=2),
+               _rec("linhe", "每千人口注册护士数", "4.2", source="prose", start=3),  # another figure: not a duplicate
+               _rec("linhe", "每千人口注册护士数", "3.9", start=4, year="2020年", past=True),  # an earlier plan's target
+               _rec("linhe", "每千人口注册护士数", "3.9", source="prose", start=5, year="2030年")]  # another year
+    rows = merge_targets(records, [LINHE, GUANSHAN])
+    assert len(rows) == len(records)
+    assert [len(targets_table(records, [LINHE, GUANSHAN], plan=p)) for p in ("linhe", "guanshan")] == [5, 1]
+
+
+def test_place_prefix_is_stripped_only_for_the_plans_own_jurisdiction():
+    assert display_name("临河县每千人口注册护士数", LINHE) == "每千人口注册护士数"
+    assert display_name("河东市临河县每千人口注册护士数", LINHE) == "每千人口注册护士数"
+    assert display_name("临河每千人口注册护士数", LINHE) == "每千人口注册护士数"
+    assert display_name("全县孕产妇死亡率", LINHE) == "孕产妇死亡率"
+    assert display_name("全市孕产妇死亡率", GUANSHAN) == "孕产妇死亡率"
+    # negative: the parent alone, another plan's place, another level's 全X, a facility's name, no jurisdiction
+    assert display_name("河东市每千人口注册护士数", LINHE) == "河东市每千人口注册护士数"
+    assert display_name("关山市每千人口注册护士数", LINHE) == "关山市每千人口注册护士数"
+    assert display_name("全市孕产妇死亡率", LINHE) == "全市孕产妇死亡率"
+    assert display_name("临河县人民医院、临河县妇幼保健院中医科设置比例", LINHE).startswith("临河县人民医院")
+    assert display_name("临河县中医院床位数", LINHE) == "临河县中医院床位数"
+    assert display_name("临河县每千人口注册护士数", Plan(id="x", doc="x.txt", title="某规划")) == "临河县每千人口注册护士数"
+
+
+def test_cross_plan_view_lines_up_names_without_the_place():
+    records = [_rec("linhe", "临河县每千人口注册护士数", "3.9"), _rec("guanshan", "关山市每千人口注册护士数", "4.4")]
+    same = same_indicator(records, [LINHE, GUANSHAN], "每千人口注册护士数")
+    assert [(r[1], r[4]) for r in same] == [("每千人口注册护士数", "3.9（2025年）"), ("每千人口注册护士数", "4.4（2025年）")]
+    assert same_default([LINHE, GUANSHAN], records) == "每千人口注册护士数"
+    # negative: a place that is not the plan's own stays, so the view does not line it up as the plan's figure
+    other = [_rec("linhe", "关山市每千人口注册护士数", "4.4")]
+    assert same_indicator(other, [LINHE], "每千人口注册护士数")[0][1] == "关山市每千人口注册护士数"
+
+
+def test_duty_table_has_separate_lead_participant_and_responsible_columns():
+    duties = [_duty("fushan", "加强急救体系建设", ("区卫生健康局",), ("区财政局", "区科技局")),
+              _duty("zd", "推进医疗联合体建设", responsible=("区卫生健康局", "区医保局"))]
+    rows = duties_for_unit(duties, PLANS, "区卫生健康局")
+    assert DUTY_HEADERS[3:6] == ["牵头单位", "参与单位", "责任单位"]
+    assert rows[0][3:6] == ["区卫生健康局", "区财政局、区科技局", ""]
+    assert rows[1][3:6] == ["", "", "区卫生健康局、区医保局"]  # a 责任单位 is not shown as a lead
+    assert [p.label for p in duty_passages(duties[0], PLANS)] == ["三、主要任务"]
+
+
+def test_row_count_and_row_picking():
+    assert count_text(0) == "共 0 条" and count_text(12) == "共 12 条"
+    rows = [["a", "1"], ["b", "2"], ["c", "3"]]
+    assert pick_row(rows, [0, 1], ["c", "3"]) == 2  # the selected row's cells win over its (sorted) index
+    assert pick_row(rows, [1, 0], None) == 1
+    assert pick_row(rows, [5, 0], None) is None and pick_row([], [0, 0], ["x"]) is None
+
+
+def test_passages_render_a_table_row_as_its_table_and_prose_in_its_paragraph():
+    text = "前言。\n\n到2025年，全县每千人口注册护士数达到3.9人<b>。\n\n主要指标\t单位\t2025年\n注册护士数\t人\t3.9\n床位数\t张\t6\n"
+    row = text.index("注册护士数\t")
+    sentence = text.index("到2025年")
+    html = passages_html([Passage("linhe", "临河县规划", "指标表：主要指标", row, row + 12),
+                          Passage("linhe", "临河县规划", "正文：二、发展目标", sentence, text.index("。", sentence) + 1)],
+                         {"linhe": text})
+    assert '<tr class="hit"><td>注册护士数</td><td>人</td><td>3.9</td></tr>' in html
+    assert "<mark>到2025年，全县每千人口注册护士数达到3.9人&lt;b&gt;。</mark>" in html and "<b>" not in html
+    assert "前言" not in html and "床位数</td><td>张" in html  # the paragraph only; the full table behind 展开
+    assert PASSAGE_HINT in passages_html([], {})
+
+
+SEED_NAMES = ("福山", "济宁", "张店", "淄博", "烟台", "乐山")
+
+
+def test_example_questions_come_from_the_loaded_plans_only():
+    from assistant.places import find_places
+
+    plans = [Plan(id="qc", doc="qc.txt", title="青川县“十四五”卫生健康规划", jurisdiction="青川县", parent="广元市"),
+             Plan(id="yd", doc="yd.txt", title="英德市卫生健康事业发展规划", jurisdiction="英德市")]
+    targets = [_rec("qc", "青川县每千人口注册护士数", "3.2", start=5), _rec("yd", "每千人口注册护士数", "3.6"),
+               _rec("yd", "人均预期寿命", "79", start=9)]
+    duties = [SimpleNamespace(plan="yd", task="3. 完善院前急救网络", section=("三、主要任务", "（二）健全急救体系"),
+                              lead=("市卫生健康局",), participants=("市财政局",), responsible=(), start=40, end=60)]
+    qs = example_questions(plans, targets, duties)
+    assert qs == example_questions(plans, targets, duties)  # deterministic
+    assert qs[0] == "青川县到2025年每千人口注册护士数要达到多少？"
+    assert "英德市规划中完善院前急救网络由哪个部门牵头？" in qs
+    assert "英德市规划里主要指标写在哪一节？" in qs  # the first heading of the other plan
+    assert "青川县和英德市的每千人口注册护士数目标分别是多少？" in qs
+    named = {p.name for q in qs for p in find_places(q)}
+    assert named and named <= {p.name for p in find_places("、".join(p.jurisdiction for p in plans))}
+    assert not any(seed in q for q in qs for seed in SEED_NAMES)
+    # one place: no compare question; nothing loaded: generic questions that name no place
+    assert not any("和" in q and "分别" in q for q in example_questions(plans[:1], targets, []))
+    assert example_questions([], [], []) == GENERIC and not any(find_places(q) for q in GENERIC)
+    assert follow_up_hint(plans) == "“那英德市呢？”" and "市" not in follow_up_hint(plans[:1])
+
+
+def test_remove_plan_asks_for_confirmation_then_removes_the_confirmed_plan(tmp_path):
+    removed = []
+
+    def remover(a, plan_id):
+        removed.append(plan_id)
+        return _stub_assistant(plans=[p for p in a.plans if p.id != plan_id])
+
+    two = _stub_assistant(plans=[PLANS[0], PLANS[1]], chunks=[SimpleNamespace(plan="fushan")])
+    h = Handlers(two, tmp_path / "fb.jsonl", remover=remover)
+    assert h.ask_remove(None)[0] is None and removed == []
+    pending, confirm, cancel, _ = h.ask_remove("jining")
+    assert pending == "jining" and confirm.value == f"确认删除《{PLANS[1].title}》" and confirm.visible and cancel.visible
+    assert h.cancel_remove()[0] is None and not h.cancel_remove()[1].visible and removed == []
+    out = h.remove_plan(pending)
+    assert removed == ["jining"] and out[3].startswith(f"{MARK_OK} 已删除") and len(out) == 4 + REFRESH_COUNT
+    assert list(out[4]["标题"]) == [FUSHAN] and out[5] == "共 1 条"
+    assert h.remove_plan("jining")[3].startswith("没有待删除") and removed == ["jining"]  # nothing twice
+
+
+def test_ui_code_names_no_seed_place():
+    from pathlib import Path
+
+    import ui
+
+    for path in sorted(Path(ui.__file__).parent.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert not [seed for seed in SEED_NAMES if seed in text], path.name
+
+
 # -- with the real index ---------------------------------------------------------------------
 
 
@@ -532,3 +689,17 @@ def test_launch_binds_localhost_without_share(monkeypatch):
     ui.app.launch(stub, host="0.0.0.0", port=7999, auth=("user", "secret"))
     assert seen["server_name"] == "0.0.0.0" and seen["auth"]("user", "secret") is True
     assert seen["auth"]("user", "wrong") is False  # a throttled check (ui.limits.LoginThrottle)
+
+
+@pytest.mark.slow
+def test_real_examples_are_answered_and_name_only_loaded_places(assistant):
+    from assistant.places import find_places
+    from ui.app import examples_of
+
+    examples = examples_of(assistant)
+    loaded = {p.name for p in find_places("、".join(p.jurisdiction for p in assistant.plans))}
+    assert len(examples) == 4
+    for q in examples:
+        named = {p.name for p in find_places(q)}
+        assert named and named <= loaded, q
+        assert not assistant.ask(q).abstained, q

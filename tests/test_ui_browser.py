@@ -117,7 +117,10 @@ def test_tabs_show_targets_duties_and_plans(page, shots, assistant, tmp_path):
 
     page.get_by_role("tab", name="指标").click()
     if getattr(assistant, "targets", None):
-        expect(page.locator("#targets-table")).to_contain_text("每千人口注册护士数")
+        from ui.defaults import same_default
+
+        expect(page.get_by_label("指标", exact=True)).to_have_value(same_default(assistant.plans, assistant.targets))
+        page.get_by_label("指标", exact=True).fill("每千人口注册护士数")
         expect(page.locator("#same-table")).to_contain_text("4.05")
     else:
         expect(page.get_by_text("没有结构化指标数据")).to_be_visible()
@@ -141,3 +144,137 @@ def test_tabs_show_targets_duties_and_plans(page, shots, assistant, tmp_path):
     page.get_by_text("空规划.txt").first.wait_for()
     page.get_by_role("button", name="添加到规划库").click()
     expect(page.get_by_text("文件为空")).to_be_visible()
+
+
+# the table, its scrolling viewport, and every shown cell (a cell that does not wrap clips its text)
+OVERFLOW_JS = """id => {
+  const root = document.getElementById(id);
+  const boxes = [root, ...root.querySelectorAll('.table-wrap, .virtual-table-viewport, .virtual-row .cell-wrap, .virtual-row .cell-wrap *')];
+  return boxes.map(e => [e.className.toString().split(' ')[0] || id, e.scrollWidth, e.clientWidth]);
+}"""
+TOLERANCE_PX = 2
+
+
+@pytest.fixture()
+def narrow(browser, served):
+    """A page at 1280 px, the width of an office laptop screen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(served[0])
+    page.locator("#question textarea").wait_for()
+    yield page
+    context.close()
+
+
+def cell(page, table: str, row: int, col: int):
+    """One body cell of a Gradio 6 Dataframe (a virtualised grid of div rows)."""
+    return page.locator(f"#{table} .virtual-row").nth(row).locator(".body-cell").nth(col)
+
+
+def assert_fits(page, table: str) -> None:
+    for name, scroll, client in page.evaluate(OVERFLOW_JS, table):
+        assert scroll <= client + TOLERANCE_PX, f"{table} {name}: {scroll}px wide in {client}px"
+
+
+def test_tables_fit_the_window_count_rows_and_show_sources(narrow, assistant):
+    from playwright.sync_api import expect
+
+    from ui.tables import duties_for_unit, targets_table, unit_matcher
+
+    page = narrow
+    page.get_by_role("tab", name="指标").click()
+    n = len(targets_table(assistant.targets, assistant.plans))
+    expect(page.locator("#targets-table-count")).to_have_text(f"共 {n} 条")
+    expect(page.locator("#targets-table")).to_contain_text("出处")
+    assert_fits(page, "targets-table")
+    assert_fits(page, "same-table")
+    cell(page, "targets-table", 0, 2).click()  # the first indicator of the first plan: its table row
+    expect(page.locator("#targets-passage .src-path").first).to_be_visible()
+    assert page.locator("#targets-passage table.src-table tr.hit").count() >= 1 or \
+        page.locator("#targets-passage mark").count() >= 1
+    page.get_by_label("指标名称筛选").fill("注册护士")
+    expect(page.locator("#targets-passage")).to_contain_text("点击表格中的一行")  # a new table, no selection
+    shown = len(targets_table(assistant.targets, assistant.plans, query="注册护士"))
+    expect(page.locator("#targets-table-count")).to_have_text(f"共 {shown} 条")
+
+    page.get_by_role("tab", name="分工").click()
+    head = page.locator("#duties-table").inner_text()
+    assert all(h in head for h in ("牵头单位", "参与单位", "责任单位"))
+    unit = page.locator("#unit input").input_value()
+    rows = duties_for_unit(assistant.duties, assistant.plans, unit, unit_matcher())
+    expect(page.locator("#duties-table-count")).to_have_text(f"共 {len(rows)} 条")
+    assert_fits(page, "duties-table")
+    assert_fits(page, "task-table")
+    cell(page, "duties-table", 0, 1).click()
+    expect(page.locator("#duties-passage .src-head")).to_have_text(rows[0][0])
+
+    page.get_by_role("tab", name="规划库").click()
+    expect(page.locator("#plans-table-count")).to_have_text(f"共 {len(assistant.plans)} 条")
+    assert_fits(page, "plans-table")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280 + TOLERANCE_PX
+
+
+@pytest.fixture()
+def served_copy(index_dir, assistant, tmp_path):
+    """The app on a temporary copy of the index (removal writes to it), reusing the loaded encoder."""
+    import shutil
+    import socket
+
+    from assistant import Assistant
+    from ui.app import build_app
+
+    copy = tmp_path / "idx"
+    shutil.copytree(index_dir, copy)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = build_app(Assistant.load(copy, encoder=assistant._encoder), feedback_path=tmp_path / "fb.jsonl", warm=False)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/", copy
+    app.close()
+
+
+def test_remove_plan_needs_confirmation_and_refreshes_every_list(browser, served_copy, index_dir, assistant):
+    from playwright.sync_api import expect
+
+    from assistant import Assistant
+    from assistant.store import read_manifest
+    from ui.tables import targets_table
+
+    url, copy = served_copy
+    shared = sorted(p.id for p in read_manifest(index_dir).plans)
+    plans = list(read_manifest(copy).plans)
+    victim = plans[1]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    page.get_by_role("tab", name="规划库").click()
+    expect(page.locator("#confirm-delete")).to_be_hidden()
+    page.locator("#delete-plan").click()  # nothing chosen: nothing to confirm
+    expect(page.locator("#remove-status")).to_contain_text("请先选择")
+    expect(page.locator("#confirm-delete")).to_be_hidden()
+
+    cell(page, "plans-table", 1, 0).click()  # a click on its row chooses the plan
+    expect(page.locator("#remove-plan input")).to_have_value(victim.title)
+    page.locator("#delete-plan").click()
+    expect(page.locator("#confirm-delete")).to_have_text(f"确认删除《{victim.title}》")
+    page.locator("#cancel-delete").click()
+    expect(page.locator("#confirm-delete")).to_be_hidden()
+    assert [p.id for p in read_manifest(copy).plans] == [p.id for p in plans]  # cancel wrote nothing
+
+    page.locator("#delete-plan").click()
+    page.locator("#confirm-delete").click()
+    expect(page.locator("#remove-status")).to_contain_text(f"已删除《{victim.title}》")
+    expect(page.locator("#plans-table-count")).to_have_text(f"共 {len(plans) - 1} 条")
+    expect(page.locator("#confirm-delete")).to_be_hidden()
+    assert victim.title not in page.locator("#plans-table").inner_text()
+    assert victim.id not in [p.id for p in read_manifest(copy).plans]
+    assert sorted(p.id for p in read_manifest(index_dir).plans) == shared  # the shared index untouched
+    page.get_by_role("tab", name="问答").click()
+    assert victim.title not in page.locator("#plan-box").inner_text()
+    left = Assistant.load(copy, encoder=assistant._encoder)
+    page.get_by_role("tab", name="指标").click()
+    expect(page.locator("#targets-table-count")).to_have_text(f"共 {len(targets_table(left.targets, left.plans))} 条")
+    context.close()

@@ -65,7 +65,7 @@ def _text(content) -> str:
 
 
 def _question(messages: list[dict], plans: list) -> str:
-    """The last user message, read as a follow-up of the one before it (“那济宁市呢？”)."""
+    """The last user message, read as a follow-up of the one before it (“那青川县呢？”)."""
     said = [_text(m.get("content")).strip() for m in messages if isinstance(m, dict) and m.get("role") == "user"]
     said = [s for s in said if s]
     if not said:

@@ -13,39 +13,34 @@ from assistant.llm import Writer
 from assistant.settings import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
 from .api import api_routes
+from .defaults import example_questions, follow_up_hint, same_default
 from .feedback import MAX_COMMENT_CHARS
-from .handlers import Handlers, new_session
+from .handlers import REFRESH_COUNT, Handlers, new_session
 from .limits import LoginThrottle
 from .llm_ui import LLMHandlers
-from .render import SOURCES_CSS, render_sources
-from .tables import DUTY_HEADERS, SAME_HEADERS, TARGET_HEADERS, TASK_HEADERS
+from .render import SOURCES_CSS, passages_html, render_sources
+from .tables import DUTY_COLUMNS, PLAN_COLUMNS, SAME_COLUMNS, TARGET_COLUMNS, TASK_COLUMNS, column_widths, count_text
 from .upload import PLAN_TYPES, add_isolated
 
-EXAMPLES = [
-    "福山区到2025年每千人口注册护士数要达到多少？",
-    "福山区在急救体系方面谁牵头？",
-    "济宁市每万人口全科医生数目标是多少？",
-    "健康张店意见中推进医疗联合体建设的责任单位有哪些？",
-]
 INTRO = ("**规划问答助手** · 回答以规划原文为准：每句答案标注 [1] [2]，右侧列出规划标题、章节和原文；"
-         "规划中没有的内容会明确说明“未找到”。追问可以只说地名，如“那济宁市呢？”。")
+         "规划中没有的内容会明确说明“未找到”。追问可以只说地名，如{hint}。")
 ASSISTANT = "assistant"  # one concurrency group: every event that runs the encoder waits for the others
 UPLOAD = "upload"  # uploads have their own worker (and run in a child process): questions never wait for them
 PRIVATE = {"api_visibility": "private"}
 
 
-def _chat_tab(h: Handlers, llm: LLMHandlers | None = None) -> gr.CheckboxGroup:
+def _chat_tab(h: Handlers, examples: list[str], llm: LLMHandlers | None = None) -> gr.CheckboxGroup:
     state = gr.State(new_session())
     with gr.Row():
         with gr.Column(scale=3):
             plan_box = gr.CheckboxGroup(choices=h.plan_choices(), label="检索范围（不选 = 全部规划）", elem_id="plan-box")
             chatbot = gr.Chatbot(label="对话", height=440, buttons=["copy"], elem_id="chat")
             with gr.Row():
-                question = gr.Textbox(placeholder="输入问题，如：福山区到2025年每千人口注册护士数要达到多少？", show_label=False,
+                question = gr.Textbox(placeholder=f"输入问题，如：{examples[0]}", show_label=False,
                                       scale=5, max_lines=4, elem_id="question")
                 send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
             use_llm = llm.toggle() if llm else None
-            gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例问题（点击填入）")
+            gr.Examples([[q] for q in examples], inputs=[question], label="示例问题（点击填入）")
             with gr.Row():
                 up = gr.Button("有帮助", size="sm")
                 down = gr.Button("没帮助", size="sm")
@@ -89,28 +84,46 @@ def _chat_tab(h: Handlers, llm: LLMHandlers | None = None) -> gr.CheckboxGroup:
     return plan_box
 
 
-def _targets_tab(h: Handlers):
+def _table(value, columns, elem_id: str, **kw) -> tuple[gr.Markdown, gr.Dataframe]:
+    """A table that wraps to the window (column shares from ui.tables), with its row count above it."""
+    count = gr.Markdown(count_text(len(value)), elem_id=f"{elem_id}-count")
+    table = gr.Dataframe(value, headers=[c for c, _ in columns], interactive=False, wrap=True,
+                         column_widths=column_widths(columns), elem_id=elem_id, **kw)
+    return count, table
+
+
+def _passage(elem_id: str) -> gr.HTML:
+    return gr.HTML(passages_html([], {}), css_template=SOURCES_CSS, elem_id=elem_id)
+
+
+def _targets_tab(h: Handlers) -> dict:
     if not h.targets:
         gr.Markdown("当前索引中没有结构化指标数据（指标抽取尚未启用或规划中没有指标表）。")
     with gr.Row():
         plan = gr.Dropdown(choices=[("全部规划", ""), *h.plan_choices()], value="", label="规划", scale=2)
-        query = gr.Textbox(label="指标名称筛选", placeholder="如：护士、床位、全科医生", scale=3)
+        query = gr.Textbox(label="指标名称筛选", placeholder="输入指标名称中的词，空格分隔", scale=3)
     rows, csv = h.targets_data("", "")
-    table = gr.Dataframe(rows, headers=TARGET_HEADERS, interactive=False, wrap=True, max_height=480,
-                         elem_id="targets-table")
+    count, table = _table(rows, TARGET_COLUMNS, "targets-table", max_height=480)
     csv_btn = gr.DownloadButton("下载 CSV", value=str(csv), interactive=not rows.empty, size="sm")
+    passage = _passage("targets-passage")
     for event in (plan.change, query.change):
-        event(h.targets_view, [plan, query], [table, csv_btn], **PRIVATE)
+        event(h.targets_view, [plan, query], [table, csv_btn, count, passage], **PRIVATE)
+    table.select(h.targets_source, [plan, query], [passage], **PRIVATE)
     gr.Markdown("#### 同一指标跨规划对比")
-    same_q = gr.Textbox(label="指标", placeholder="如：每千人口注册护士数", value="每千人口注册护士数" if h.targets else "")
+    default = same_default(h.plans, h.targets)
+    same_q = gr.Textbox(label="指标", placeholder=f"如：{default}" if default else "输入指标名称", value=default)
     same_rows, same_csv = h.same_data(same_q.value)
-    same = gr.Dataframe(same_rows, headers=SAME_HEADERS, interactive=False, wrap=True, elem_id="same-table")
+    same_count, same = _table(same_rows, SAME_COLUMNS, "same-table")
     same_btn = gr.DownloadButton("下载 CSV", value=str(same_csv), interactive=not same_rows.empty, size="sm")
-    same_q.change(h.same_view, [same_q], [same, same_btn], **PRIVATE)
-    return plan
+    same_passage = _passage("same-passage")
+    same_q.change(h.same_view, [same_q], [same, same_btn, same_count, same_passage], **PRIVATE)
+    same.select(h.same_source, [same_q], [same_passage], **PRIVATE)
+    return {"plan": plan, "query": query, "table": table, "csv": csv_btn, "count": count, "passage": passage,
+            "same_q": same_q, "same": same, "same_csv": same_btn, "same_count": same_count,
+            "same_passage": same_passage}
 
 
-def _duties_tab(h: Handlers):
+def _duties_tab(h: Handlers) -> dict:
     units = h.units()
     if not units:
         gr.Markdown("当前索引中没有部门分工数据（分工抽取尚未启用或规划中没有牵头/参与单位）。")
@@ -118,33 +131,58 @@ def _duties_tab(h: Handlers):
     unit = gr.Dropdown(choices=units, value=units[0] if units else None, allow_custom_value=True, filterable=True,
                        label="单位（可选择或输入，如“卫健局”）", elem_id="unit")
     rows, csv = h.unit_data(unit.value)
-    table = gr.Dataframe(rows, headers=DUTY_HEADERS, interactive=False, wrap=True, max_height=480, elem_id="duties-table")
+    count, table = _table(rows, DUTY_COLUMNS, "duties-table", max_height=480)
     csv_btn = gr.DownloadButton("下载 CSV", value=str(csv), interactive=not rows.empty, size="sm")
-    unit.change(h.unit_view, [unit], [table, csv_btn], **PRIVATE)
+    passage = _passage("duties-passage")
+    unit.change(h.unit_view, [unit], [table, csv_btn, count, passage], **PRIVATE)
+    table.select(h.unit_source, [unit], [passage], **PRIVATE)
     gr.Markdown("#### 按任务查看单位")
     tasks = h.tasks()
     task = gr.Dropdown(choices=tasks, value=tasks[0][1] if tasks else None, filterable=True, label="任务")
-    task_rows, where_text = h.task_view(task.value)
-    where = gr.Markdown(where_text)
-    task_table = gr.Dataframe(task_rows, headers=TASK_HEADERS, interactive=False, wrap=True)
-    task.change(h.task_view, [task], [task_table, where], **PRIVATE)
-    return unit, task
+    task_rows, _, task_html = h.task_view(task.value)
+    task_count, task_table = _table(task_rows, TASK_COLUMNS, "task-table")
+    task_passage = gr.HTML(task_html, css_template=SOURCES_CSS, elem_id="task-passage")
+    task.change(h.task_view, [task], [task_table, task_count, task_passage], **PRIVATE)
+    return {"unit": unit, "table": table, "csv": csv_btn, "count": count, "passage": passage, "task": task,
+            "task_table": task_table, "task_count": task_count, "task_passage": task_passage}
 
 
-def _plans_tab(h: Handlers):
-    table = gr.Dataframe(h.plans_view(), interactive=False, wrap=True, elem_id="plans-table")
+def _plans_tab(h: Handlers) -> dict:
+    plans = h.plans_view()
+    count, table = _table(plans, PLAN_COLUMNS, "plans-table")
     gr.Markdown(f"#### 添加规划\n支持 {' / '.join(PLAN_TYPES)}，单个文件不超过 {MAX_UPLOAD_MB} MB。")
     upload = gr.File(label="上传规划文件", file_types=list(PLAN_TYPES), file_count="single", type="filepath")
     add = gr.Button("添加到规划库", variant="primary")
     status = gr.Markdown()
-    return table, upload, add, status
+    gr.Markdown("#### 删除规划\n选择规划（或点击上表中的一行），点“删除”，再点“确认删除《标题》”。")
+    with gr.Row():
+        pick = gr.Dropdown(choices=h.plan_choices(), value=None, label="要删除的规划", elem_id="remove-plan", scale=4)
+        delete = gr.Button("删除", variant="stop", elem_id="delete-plan", scale=1)
+    with gr.Row():
+        confirm = gr.Button("确认删除", variant="stop", visible=False, elem_id="confirm-delete")
+        cancel = gr.Button("取消", visible=False, elem_id="cancel-delete")
+    pending = gr.State(None)  # the plan the confirm button names: it, not the picker's value, is removed
+    remove_status = gr.Markdown(elem_id="remove-status")
+    table.select(h.pick_plan, None, [pick], **PRIVATE)
+    delete.click(h.ask_remove, [pick], [pending, confirm, cancel, remove_status], **PRIVATE)
+    cancel.click(h.cancel_remove, None, [pending, confirm, cancel, remove_status], **PRIVATE)
+    pick.change(lambda: (None, gr.Button(visible=False), gr.Button(visible=False)), None,
+                [pending, confirm, cancel], **PRIVATE)
+    return {"table": table, "count": count, "upload": upload, "add": add, "status": status, "pick": pick,
+            "confirm": confirm, "cancel": cancel, "pending": pending, "remove_status": remove_status}
+
+
+def examples_of(assistant) -> list[str]:
+    """The example questions of this index (ui.defaults): from its own plans, targets and duties."""
+    return example_questions(list(assistant.plans), list(getattr(assistant, "targets", None) or []),
+                             list(getattr(assistant, "duties", None) or []))
 
 
 def warm_up(assistant) -> None:
     """Ask one question before serving: the first ask loads the tokenizer dictionary (~1 s), which the
-    first user should not wait for."""
+    first user should not wait for. The question is the first example, so it is about a loaded plan."""
     try:
-        assistant.ask(EXAMPLES[0])
+        assistant.ask(examples_of(assistant)[0])
     except Exception:  # a warm-up failure must not stop the UI; the real question will report it
         pass
 
@@ -160,18 +198,27 @@ def build_app(assistant, feedback_path: Path = Path("feedback/feedback.jsonl"), 
     llm = llm or Writer.from_settings(getattr(assistant, "settings", None))
     llm_h = LLMHandlers(h, llm) if llm else None
     with gr.Blocks(title="规划问答助手", analytics_enabled=False) as app:
-        gr.Markdown(INTRO)
+        gr.Markdown(INTRO.format(hint=follow_up_hint(h.plans)))
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
-                plan_box = _chat_tab(h, llm_h)
+                plan_box = _chat_tab(h, examples_of(assistant), llm_h)
             with gr.Tab("指标", id="targets"):
-                target_plan = _targets_tab(h)
+                t = _targets_tab(h)
             with gr.Tab("分工", id="duties"):
-                unit, task = _duties_tab(h)
+                d = _duties_tab(h)
             with gr.Tab("规划库", id="plans"):
-                plans_table, upload, add, status = _plans_tab(h)
-        add.click(h.add_plan, [upload], [status, plans_table, plan_box, target_plan, unit, task],
-                  concurrency_id=UPLOAD, concurrency_limit=1, **PRIVATE)
+                p = _plans_tab(h)
+        # every list and table that names plans, in the order Handlers.refresh returns them
+        refreshed = [p["table"], p["count"], plan_box, t["plan"], t["table"], t["csv"], t["count"], t["passage"],
+                     t["same"], t["same_csv"], t["same_count"], t["same_passage"], d["unit"], d["table"], d["csv"],
+                     d["count"], d["passage"], d["task"], d["task_table"], d["task_count"], d["task_passage"],
+                     p["pick"]]
+        assert len(refreshed) == REFRESH_COUNT
+        state_in = [t["query"], t["same_q"], d["unit"]]
+        writer = {"concurrency_id": UPLOAD, "concurrency_limit": 1, **PRIVATE}  # one index writer at a time
+        p["add"].click(h.add_plan, [p["upload"], *state_in], [p["status"], *refreshed], **writer)
+        p["confirm"].click(h.remove_plan, [p["pending"], *state_in],
+                           [p["pending"], p["confirm"], p["cancel"], p["remove_status"], *refreshed], **writer)
         gr.api(h.api_ask, api_name="ask", concurrency_id=ASSISTANT, concurrency_limit=1)
     app.queue(default_concurrency_limit=1, max_size=64)
     app.ui_handlers = h  # for tests and for callers who want to swap the assistant

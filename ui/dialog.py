@@ -1,11 +1,11 @@
 """Follow-up questions: a short turn that only makes sense after the previous question.
 
 The assistant answers one question at a time, so the UI rewrites such turns into a full question before
-asking (and shows the rewrite). A question splits into place · time · topic · ask ("福山区 · 到2025年 ·
+asking (and shows the rewrite). A question splits into place · time · topic · ask ("临河县 · 到2025年 ·
 每千人口注册护士数 · 要达到多少"); a follow-up names some parts and the rest come from the previous question:
 
-- place only ("那济宁市呢？")            → previous question about that place;
-- place and topic ("那济宁市的床位呢？")  → the new topic in the new place, the previous time and ask;
+- place only ("那青川县呢？")            → previous question about that place;
+- place and topic ("那青川县的床位呢？")  → the new topic in the new place, the previous time and ask;
 - topic only ("床位数呢？")               → the new topic, previous place, time and ask;
 - ask only ("谁牵头？")                   → the previous place and topic with the new ask.
 

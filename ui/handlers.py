@@ -15,8 +15,9 @@ from assistant.swap import IndexProblem
 
 from .dialog import follow_up
 from .feedback import FeedbackRefused, record_feedback
+from .library import remove_plan
 from .limits import RateLimit
-from .render import MARK_FAIL, MARK_OK, MARK_WARN, escape_md, render_answer, render_sources, sources_data
+from .render import MARK_FAIL, MARK_OK, MARK_WARN, escape_md, passages_html, render_answer, render_sources, sources_data
 from .reply import draft_reply, draft_warning, reply_docx, reply_md, reply_sources
 from .tables import (
     DUTY_HEADERS,
@@ -25,9 +26,18 @@ from .tables import (
     TARGET_HEADERS,
     TASK_HEADERS,
     all_units,
+    count_text,
     duties_for_unit,
+    duty_passages,
+    duty_row,
+    duty_rows,
+    pick_row,
     plans_table,
     same_indicator,
+    same_rows,
+    target_passages,
+    target_row,
+    target_rows,
     targets_table,
     task_choices,
     unit_matcher,
@@ -35,6 +45,8 @@ from .tables import (
     write_csv,
 )
 from .upload import check_upload
+
+REFRESH_COUNT = 22  # outputs of Handlers.refresh
 
 FEEDBACK_PER_MINUTE = 10  # per client address
 log = logging.getLogger(__name__)
@@ -58,7 +70,7 @@ def frame(rows: list, headers: list[str]) -> pd.DataFrame:
 class Handlers:
     """Callbacks bound to one assistant; ``assistant`` is swapped when a plan is added online."""
 
-    def __init__(self, assistant, feedback_path: Path, adder=None):
+    def __init__(self, assistant, feedback_path: Path, adder=None, remover=None):
         self.assistant = assistant
         self.feedback_path = Path(feedback_path)
         self.out_dir = Path(tempfile.mkdtemp(prefix="plan-assistant-ui-"))
@@ -66,6 +78,7 @@ class Handlers:
         # how an upload reaches the index: (assistant, path) → (assistant, report); in-process by default,
         # a child process in the served app (ui.upload.add_isolated)
         self.adder = adder or (lambda a, p: (a.add_plan(p), ""))
+        self.remover = remover or remove_plan  # (assistant, plan id) → the reloaded assistant
         self.feedback_limit = RateLimit(FEEDBACK_PER_MINUTE, 60.0)
 
     # -- data the tabs show ------------------------------------------------------------------
@@ -187,14 +200,32 @@ class Handlers:
 
     @staticmethod
     def _with_download(data: tuple[pd.DataFrame, Path]):
+        """Table, its CSV download, its row count, and the passage panel emptied (a new table, no selection)."""
         df, path = data
-        return df, gr.DownloadButton(value=str(path), interactive=not df.empty)
+        return (df, gr.DownloadButton(value=str(path), interactive=not df.empty), count_text(len(df)),
+                passages_html([], {}))
+
+    def _passages(self, rows: list, found: list, evt: gr.SelectData | None) -> str:
+        """The source passages of the selected table row (``found[i]`` are the passages of ``rows[i]``)."""
+        i = pick_row(rows, getattr(evt, "index", None), getattr(evt, "row_value", None))
+        return passages_html(found[i] if i is not None else [], self.assistant.texts)
 
     def targets_view(self, plan: str | None, query: str):
         return self._with_download(self.targets_data(plan, query))
 
+    def targets_source(self, plan: str | None, query: str, evt: gr.SelectData):
+        picked = target_rows(self.targets, self.plans, plan or None, query or "")
+        titles = self.titles()
+        return self._passages([target_row(r, titles) for r in picked],
+                              [target_passages(r, self.plans) for r in picked], evt)
+
     def same_view(self, query: str):
         return self._with_download(self.same_data(query))
+
+    def same_source(self, query: str, evt: gr.SelectData):
+        picked = same_rows(self.targets, self.plans, query or "")
+        return self._passages(same_indicator(self.targets, self.plans, query or ""),
+                              [target_passages(r, self.plans) for r in picked], evt)
 
     # -- 分工 ------------------------------------------------------------------------------------
 
@@ -207,23 +238,56 @@ class Handlers:
     def unit_view(self, unit: str | None):
         return self._with_download(self.unit_data(unit))
 
+    def unit_source(self, unit: str | None, evt: gr.SelectData):
+        picked = duty_rows(self.duties, self.plans, unit or "", unit_matcher())
+        titles = self.titles()
+        return self._passages([duty_row(d, roles, titles) for d, roles in picked],
+                              [duty_passages(d, self.plans) for d, _ in picked], evt)
+
     def task_view(self, key: str | None):
+        """The units of one task with their roles, the row count, and the passage that assigns them."""
         duties = self.duties
         try:
             duty = duties[int(key)]
         except (TypeError, ValueError, IndexError):
-            return frame([], TASK_HEADERS), ""
-        where = f"**{escape_md(self.titles().get(duty.plan, duty.plan))}** › {escape_md(' › '.join(duty.section))}"
-        return frame(units_for_task(duty), TASK_HEADERS), where
+            return frame([], TASK_HEADERS), count_text(0), passages_html([], {})
+        rows = units_for_task(duty)
+        return frame(rows, TASK_HEADERS), count_text(len(rows)), passages_html(duty_passages(duty, self.plans),
+                                                                              self.assistant.texts)
 
     # -- 规划库 -----------------------------------------------------------------------------------
 
     def plans_view(self) -> pd.DataFrame:
         return frame(plans_table(self.plans, self.assistant.chunks), PLAN_HEADERS)
 
-    def add_plan(self, path: str | None, progress=gr.Progress()):  # noqa: B008 (gradio injects progress)
+    def pick_plan(self, evt: gr.SelectData):
+        """A click on a row of the plans table chooses that plan for removal."""
+        plans = self.plans
+        rows = plans_table(plans, self.assistant.chunks)
+        i = pick_row(rows, getattr(evt, "index", None), getattr(evt, "row_value", None))
+        return plans[i].id if i is not None else gr.update()
+
+    def refresh(self, query: str, same_query: str, unit: str | None):
+        """Every list and table that names plans, after the library changed, in the order of
+        ``ui.app.REFRESHED``: plans table and count; chat scope; 指标 plan, table (all plans), CSV, count,
+        passage; 同一指标 table, CSV, count, passage; 分工 unit, table, CSV, count, passage; task picker
+        (its keys are positions, so it starts again at the first task), table, count, passage; the removal
+        picker."""
+        choices = self.plan_choices()
+        units = self.units()
+        unit = unit if unit in units else (units[0] if units else None)
+        tasks = self.tasks()
+        task = tasks[0][1] if tasks else None
+        plans = self.plans_view()
+        return (plans, count_text(len(plans)), gr.CheckboxGroup(choices=choices, value=[]),
+                gr.Dropdown(choices=[("全部规划", ""), *choices], value=""), *self.targets_view("", query),
+                *self.same_view(same_query), gr.Dropdown(choices=units, value=unit), *self.unit_view(unit),
+                gr.Dropdown(choices=tasks, value=task), *self.task_view(task), gr.Dropdown(choices=choices, value=None))
+
+    def add_plan(self, path: str | None, query: str = "", same_query: str = "", unit: str | None = None,
+                 progress=gr.Progress()):  # noqa: B008 (gradio injects progress)
         """Validate an uploaded plan, add it to the index, and search it from now on (no restart)."""
-        unchanged = (gr.update(),) * 5
+        unchanged = (gr.update(),) * REFRESH_COUNT
         progress(0.05, desc="检查文件")
         problem = check_upload(path)
         if problem:
@@ -240,8 +304,41 @@ class Handlers:
                 log.exception("upload failed: %s", one_line(Path(path).name))
             return (f"{MARK_FAIL} 添加失败：{escape_md(str(exc))}", *unchanged)
         progress(1.0, desc="完成")
-        choices = self.plan_choices()
         detail = f"\n\n`{escape_md(report)}`" if report else ""
-        return (f"{MARK_OK} 已添加：{escape_md(Path(path).name)}。现有 {len(choices)} 份规划。{detail}", self.plans_view(),
-                gr.CheckboxGroup(choices=choices), gr.Dropdown(choices=[("全部规划", ""), *choices]),
-                gr.Dropdown(choices=self.units()), gr.Dropdown(choices=self.tasks()))
+        return (f"{MARK_OK} 已添加：{escape_md(Path(path).name)}。现有 {len(self.plans)} 份规划。{detail}",
+                *self.refresh(query, same_query, unit))
+
+    # -- 删除规划（两步：删除 → 确认删除《标题》） -----------------------------------------------------
+
+    @staticmethod
+    def _confirm(visible: bool, label: str = "确认删除"):
+        return gr.Button(value=label, visible=visible), gr.Button(visible=visible)
+
+    def ask_remove(self, plan_id: str | None):
+        """First step: name the plan on a confirm button (and show 取消); nothing is written yet."""
+        title = self.titles().get(plan_id or "")
+        if title is None:
+            return None, *self._confirm(False), "请先选择要删除的规划。"
+        return plan_id, *self._confirm(True, f"确认删除《{title}》"), f"将从规划库删除《{escape_md(title)}》，请确认。"
+
+    def cancel_remove(self):
+        return None, *self._confirm(False), "已取消删除。"
+
+    def remove_plan(self, plan_id: str | None, query: str = "", same_query: str = "", unit: str | None = None):
+        """Second step: remove the plan confirmed in the first (by id, whatever the picker shows now) through
+        the index's own removal, swap in the reloaded assistant, and refresh every plan list."""
+        hide = (None, *self._confirm(False))
+        title = self.titles().get(plan_id or "")
+        if title is None:
+            return (*hide, "没有待删除的规划（可能已被删除）。", *(gr.update(),) * REFRESH_COUNT)
+        try:
+            with self._swap:
+                self.assistant = self.remover(self.assistant, plan_id)
+        except Exception as exc:  # the index writer's errors are many kinds; the user needs the message
+            if isinstance(exc, USER_ERRORS):
+                log.warning("removal failed: %s: %s", one_line(plan_id), one_line(exc))
+            else:
+                log.exception("removal failed: %s", one_line(plan_id))
+            return (*hide, f"{MARK_FAIL} 删除失败：{escape_md(str(exc))}", *(gr.update(),) * REFRESH_COUNT)
+        return (*hide, f"{MARK_OK} 已删除《{escape_md(title)}》。现有 {len(self.plans)} 份规划。",
+                *self.refresh(query, same_query, unit))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 CONTEXT_CHARS = 600
 MARKER = re.compile(r"\[(\d+)\]")
@@ -20,6 +21,7 @@ MARK_FAIL = "✖"
 MARK_WARN = "▲"
 NEARBY_HEADING = "最接近的段落（并非答案）"
 OTHERS_HEADING = "其他检索到的段落"
+PASSAGE_HINT = "点击表格中的一行，这里显示它在规划中的原文。"
 SOURCES_CSS = """
 .sources { font-size: 14px; line-height: 1.6; }
 .sources h4 { margin: 4px 0 8px; }
@@ -293,3 +295,31 @@ def sources_data(answer) -> list[dict]:
             "sentences": [c.quote[a - c.start:b - c.start] for a, b in c.highlights],
         })
     return rows
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Where a table row of the 指标 / 分工 tabs comes from: plan, a label (指标表 › 主要指标), raw offsets."""
+
+    plan: str
+    title: str
+    label: str
+    start: int
+    end: int
+
+
+def passages_html(passages: Sequence[Passage], texts: dict[str, str]) -> str:
+    """The source passages of a selected row: a table row as its table (the row marked), a sentence in its
+    paragraph (the sentence tinted) — the same rendering as the chat's sources panel."""
+    if not passages:
+        return f'<div class="sources"><p>{PASSAGE_HINT}</p></div>'
+    out = ['<div class="sources">']
+    for p in passages:
+        text = texts.get(p.plan, "")
+        body = table_html(text, p.start, p.end) if text and "\t" in text[p.start:p.end] else ""
+        if not body and text:
+            body = f'<div class="quote">{context_html(text, p.start, p.end, [(p.start, p.end)])}</div>'
+        out.append(f'<div class="src"><div class="src-head">{html.escape(p.title)}</div>'
+                   f'<div class="src-path">{html.escape(p.label)}</div>{body or "<p>（原文不可用）</p>"}</div>')
+    out.append("</div>")
+    return "".join(out)
