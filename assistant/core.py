@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import route
+from . import overview, route
 from .answer import (
     ABSTAIN_TEXT,
     ABSTAIN_TEXT_EN,
@@ -273,7 +273,9 @@ class Assistant:
             reply = self._years_stated(reply, years)
         timings["route_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        if reply:
+        if mode == "full" and reply is None and overview.is_overview(q):  # a broad topic: its sections per plan
+            answer = overview.answer(self, q, query, plan_ids, hits)
+        elif reply:
             answer = self._from_reply(q, query, reply, hits, plan_ids, years)
         else:
             answer = self._from_passages(q, query, hits, plan_ids, years, duty=kind == "duty")
