@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import route
+from . import overview, route
 from .answer import (
     ABSTAIN_TEXT,
     ABSTAIN_TEXT_EN,
@@ -57,6 +57,7 @@ from .verify import (
     states_year,
     topic_terms,
     used,
+    writes,
 )
 
 YEAR_LEAD_CHARS = 160  # how far before a claim its year may be stated ("到2025年，" opening a paragraph)
@@ -276,6 +277,8 @@ class Assistant:
         answer = self._prose_of_year(q, query, reply, hits, plan_ids, years)
         if answer:
             pass
+        elif mode == "full" and reply is None and overview.is_overview(q):  # a broad topic: its sections per plan
+            answer = overview.answer(self, q, query, plan_ids, hits)
         elif reply:
             answer = self._from_reply(q, query, reply, hits, plan_ids, years)
         else:
@@ -455,7 +458,7 @@ class Assistant:
             before = [t for t, a, b in sentences(c) if b <= s.start]
             lead = before[-1] if before and not FACILITY_WORD.search(s.text) else ""  # 每个村卫生室… names its own
             where = _flat(SEP.join(c.section) + lead + s.text)
-            if all(used(t, where, glued=False) for t in terms):
+            if all(writes(t, where) for t in terms):  # a name written whole: 服务站 is not 服务
                 keep.append((rank, s))
         return keep
 

@@ -205,14 +205,16 @@ def _spread(term: str) -> re.Pattern:
     return re.compile(r"[^，。；：、！？\s]{0,2}".join(map(re.escape, term)))
 
 
-def used(term: str, text: str, glued: bool = True) -> bool:
-    """The plan text uses the term: literally; for a word of 3+ characters a piece one character shorter
-    (the segmenter sometimes glues a neighbour on: 规划里马尚 → 里马尚) unless ``glued`` is False (a name that
-    must be written whole: 服务站 is not 服务); a plan word for it (病人 → 患者);
-    or, for a rare word, its characters in order within one phrase (公卫 → 公共卫生, 长护险 → 长期护理保险)."""
-    if term in text or (glued and len(term) >= 3 and (term[1:] in text or term[:-1] in text)):
-        return True
-    if any(s in text for s in SYNONYMS.get(term, ())):
+def used(term: str, text: str) -> bool:
+    """The plan text uses the term: as ``writes`` does, or for a word of 3+ characters a piece one character
+    shorter (the segmenter sometimes glues a neighbour on: 规划里马尚 → 里马尚)."""
+    return (len(term) >= 3 and (term[1:] in text or term[:-1] in text)) or writes(term, text)
+
+
+def writes(term: str, text: str) -> bool:
+    """The plan text writes the term itself: literally, as a plan word for it (病人 → 患者) or, for a rare
+    word, spelled out (长护险 → 长期护理保险); unlike ``used``, a shorter piece (医药 of 中医药) does not count."""
+    if term in text or any(s in text for s in SYNONYMS.get(term, ())):
         return True
     return _freq(term) < ABBREVIATION_MAX_FREQ and bool(_spread(term).search(text))
 
