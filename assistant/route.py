@@ -352,7 +352,7 @@ MEASURE_END = re.compile(r"(数|率|比|比例|比重|占比|寿命|水平|床�
 
 def parts_of(question: str) -> list[str]:
     """The measured subjects of "A和B分别是多少" (each named like an indicator); [] for one subject."""
-    if not MULTI_Q.search(question):
+    if not (MULTI_Q.search(question) or PART_SPLIT.search(question)):  # "A和B是多少" asks two things too
         return []
     parts = [topic_chars(p) for p in PART_SPLIT.split(question)]
     parts = [p for p in parts if len(p) >= MIN_PART_CHARS and MEASURE_END.search(p)]

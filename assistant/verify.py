@@ -89,8 +89,18 @@ def modifier_conflict(question: str, indicator: str) -> str:
 
     "每万人口专科医生数" vs "每万人口全科医生数": both measure 科医生数; the word before it in the question
     (专科) is not in the indicator → "专科". Scope words (全区, 每千人口 …) and modifiers the indicator also
-    contains never conflict.
+    contains never conflict. An indicator that lists several measures ("妇女常见病筛查率、两癌筛查覆盖率")
+    conflicts when every one it shares a measured noun with does.
     """
+    pieces = [p for p in normalise(indicator).split("、") if p]
+    if len(pieces) > 1 and all(_MEASURE_END.search(p[-2:]) for p in pieces):
+        found = [c for c in (_conflict(question, p) for p in pieces) if c is not None]
+        return found[0] if found and all(found) else ""
+    return _conflict(question, indicator) or ""
+
+
+def _conflict(question: str, indicator: str) -> str | None:
+    """modifier_conflict for one measure; None when the question shares no measured noun with it."""
     import jieba
 
     q = normalise(question)
@@ -104,7 +114,9 @@ def modifier_conflict(question: str, indicator: str) -> str:
     for a, b in EQUIVALENT:
         ind = ind.replace(a, b)
     head = _head(q, ind)
-    if len(head) < 2 or head == ind or ind.startswith(head):
+    if len(head) < 2:
+        return None
+    if head == ind or ind.startswith(head):
         return ""
     words = list(jieba.tokenize(q))
     word = ""

@@ -252,6 +252,10 @@ RULES = [
     ("济宁三级医院平均住院日控制在几天？", False, "8天"),  # 几天 asks a figure
     ("福山区2025年每千人口注册护士数要达到多少？健康细胞要建成多少个？", False, "健康细胞70个"),  # asked alone
     ("福山区到2035年每千人口注册护士数要达到多少？健康细胞要建成多少个？", True, "未给出2035年"),  # with its year
+    ("What are Fushan's 2025 targets for maternal mortality and neonatal mortality?", True,
+     "未提及“新生儿死亡率”"),  # English "and": each part answered
+    ("What are Fushan's 2025 targets for maternal mortality and infant mortality?", False, "孕产妇死亡率"),
+    ("What is Zhangdian's prenatal screening rate target?", True, "最接近的指标"),  # A率、B率 lists no 产前
 ]
 
 
@@ -341,3 +345,18 @@ def test_a_count_question_asks_no_measure():
 
     assert asked_measures("到2025年有几家县级妇幼保健院要达到二级水平") == []  # a count of hospitals
     assert asked_measures("居民健康素养水平要达到多少") == ["居民健康素养水平"]
+
+
+def test_an_indicator_listing_several_measures_conflicts_only_when_each_does():
+    listed = "妇女常见病筛查率、“两癌”筛查覆盖率"
+    assert modifier_conflict("prenatal screening rate 产前筛查率", listed) == "产前"
+    assert modifier_conflict("妇女常见病筛查率要达到多少", listed) == ""
+
+
+def test_english_and_asks_two_things():
+    from assistant.glossary import chinese_terms
+    from assistant.route import parts_of
+
+    terms = chinese_terms("targets for infant mortality and neonatal mortality")
+    assert terms == "婴儿死亡率和新生儿死亡率" and len(parts_of(terms)) == 2
+    assert "和" not in chinese_terms("Who leads disease prevention and control?")  # one subject
