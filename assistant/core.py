@@ -32,11 +32,12 @@ from .chunking import Chunk, sentences
 from .duties import states_duties
 from .embed import EmbedderError, Encoder, load_encoder
 from .facts import BACKGROUND, Duty, Target
+from .formatting import answer_text, body, joined, located, renumber, unstated_line, whose
 from .glossary import expand
 from .indicators import IndicatorIndex
 from .lexicon import ScopedLexicon
 from .meta import Plan
-from .ocr import scan_note, source_facts
+from .ocr import source_facts
 from .parse import SEP, TOC_WORDS, OutlineEntry
 from .places import find_places
 from .scope import Scope, plan_places, related, scope_of, unindexed_text
@@ -318,7 +319,7 @@ class Assistant:
                     if self._names_all(facilities, _flat(self._context(sp.plan, sp.start, sp.end)), plan_ids)]
             if not keep:
                 return None
-            reply = route.Reply(reply.kind, _renumber([reply.lines[i] for i in keep]),
+            reply = route.Reply(reply.kind, renumber([reply.lines[i] for i in keep]),
                                 tuple(reply.spans[i] for i in keep))
         unit = asked_unit(q)
         if (reply and not reply.abstained and unit in COUNTED_UNITS
@@ -420,15 +421,15 @@ class Assistant:
         terms = {s: topic_terms(self._place_free(s, plan_ids), route.DUTY_WORDS) for s in questions}
         if answer.abstained and not all(terms.values()):
             return answer  # "…？2025年呢？" leans on the question before it: not asked alone
-        said = "" if answer.abstained else _flat(_body(answer.text))
+        said = "" if answer.abstained else _flat(body(answer.text))
         unanswered = [s for s in questions if terms[s] and not any(used(t, said) for t in terms[s])]
         years = asked_years(answer.question)
         answered = None if answer.abstained else answer
         for s in list(unanswered):
             alone = s if asked_years(s) or not years else "".join(f"{y}年" for y in years) + s
             part = self.ask(alone, plan_ids or None)
-            if not part.abstained and any(used(t, _flat(_body(part.text))) for t in terms[s]):
-                answered = _joined(answered, part) if answered else replace(part, question=answer.question)
+            if not part.abstained and any(used(t, _flat(body(part.text))) for t in terms[s]):
+                answered = joined(answered, part) if answered else replace(part, question=answer.question)
                 unanswered.remove(s)
         if answered is None:
             return answer
@@ -487,13 +488,13 @@ class Assistant:
         keep = [i for i, c in enumerate(carried) if c]
         unmet = [y for y in years if not any(y in c for c in carried)]
         if not unmet:
-            return route.Reply(reply.kind, _renumber([reply.lines[i] for i in keep]),
+            return route.Reply(reply.kind, renumber([reply.lines[i] for i in keep]),
                                tuple(reply.spans[i] for i in keep))
         said = "、".join(f"{y}年" for y in unmet)
         note = f"规划未给出{said}的相应目标或数值。" + ("规划给出的是（不是所问年份）：" if not keep else "")
         lines = [reply.lines[i] for i in keep] if keep else list(reply.lines)
         spans = tuple(reply.spans[i] for i in keep) if keep else reply.spans
-        return route.Reply(reply.kind, (note, *_renumber(lines)), spans, abstained=True)
+        return route.Reply(reply.kind, (note, *renumber(lines)), spans, abstained=True)
 
     def _with_years(self, picked, hits, years: tuple[int, ...], own_period: bool = True, every_year: bool = False):
         """Passage sentences that state an asked year (in the sentence, its section or lead-in); with
@@ -602,11 +603,12 @@ class Assistant:
                     citations[n - 1] = replace(c, highlights=(*c.highlights, (s.start, s.end)))
                     plans.add(c.plan)
         if len(plans) > 1:  # lines of several plans: each says whose it is
-            lines = [_whose(line, citations) for line in lines]
+            lines = [whose(line, citations) for line in lines]
         title = self._plan[next(iter(plans))].title if len(plans) == 1 else None
-        lines = lines if reply.kind == "locate" else _located(q, lines, citations[0])
+        if reply.kind != "locate" and route.LOCATE_Q.search(q):
+            lines = located(q, lines, citations[0])
         used = sorted({int(n) for n in re.findall(r"\[(\d+)\]", "\n".join(lines))})
-        text = _answer_text(is_english(q), title, lines, [citations[n - 1] for n in used[:6] if n <= len(citations)])
+        text = answer_text(is_english(q), title, lines, [citations[n - 1] for n in used[:6] if n <= len(citations)])
         return Answer(q, text, False, tuple(citations), (), tuple(plan_ids), reply.kind)
 
     def _topic_tokens(self, query: str, plan_ids: list[str]) -> list[str]:
@@ -665,11 +667,12 @@ class Assistant:
         for rank, s in picked:
             prefix = f"《{passages[rank].plan_title}》：" if multi else ""
             lines.append(f"{prefix}{s.text}[{rank + 1}]")
-        lines = _located(q, lines, citations[picked[0][0]])
+        if route.LOCATE_Q.search(q):
+            lines = located(q, lines, citations[picked[0][0]])
         if unstated:  # "A和B分别是多少": a part no answer sentence names is said to be not stated
-            lines = [route.unstated_line(unstated), *lines]
+            lines = [unstated_line(unstated), *lines]
         title = None if multi else passages[picked[0][0]].plan_title
-        text = _answer_text(english, title, lines, [citations[r] for r in sorted({rank for rank, _ in picked})])
+        text = answer_text(english, title, lines, [citations[r] for r in sorted({rank for rank, _ in picked})])
         return Answer(q, text, bool(unstated), citations, (), tuple(plan_ids))
 
 
@@ -682,61 +685,3 @@ def lead_lines(before: list[str]) -> list[str]:
     """The lines above a claim that lead into it: a finished sentence ("展望2035年，…。") is about its own
     year; an opener ("到2025年，具体目标是：") or a table's caption and header lines lead in what follows."""
     return [ln for ln in before[:-1] if not re.search(r"[。；;！!]\s*$", ln)] + before[-1:]
-
-
-def _whose(line: str, citations: list[Citation]) -> str:
-    """The line with its plan's title before it, from the first source it cites."""
-    n = re.search(r"\[(\d+)\]", line)
-    if line.startswith("《") or not n or int(n.group(1)) > len(citations):
-        return line
-    return f"《{citations[int(n.group(1)) - 1].title}》：{line}"
-
-
-def _located(question: str, lines: list[str], cited: Citation) -> list[str]:
-    """"哪一章/哪一条讲X": the answer first names the section that says it (its heading path), then quotes."""
-    if not route.LOCATE_Q.search(question) or not cited.section:
-        return lines
-    head = "Section: " if is_english(question) else "所在部分："
-    return [f"{head}《{cited.title}》{cited.section.replace(SEP, ' › ')}[{cited.n}]", *lines]
-
-
-def _renumber(lines: list[str]) -> tuple[str, ...]:
-    """Lines each citing its own span, numbered again from [1] after some were dropped."""
-    return tuple(re.sub(r"\[\d+\]$", "", line) + f"[{i + 1}]" for i, line in enumerate(lines))
-
-
-_SOURCES = re.compile(r"\n(?:出处：|Sources: )")
-
-
-def _body(text: str) -> str:
-    """An answer's text without its list of sources."""
-    return _SOURCES.split(text)[0]
-
-
-def _joined(first: Answer, second: Answer) -> Answer:
-    """Two answers as one: the second's lines (its plan header dropped when it is the first's) and sources
-    numbered on after the first's."""
-    off = len(first.citations)
-    lines = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + off}]", _body(second.text)).split("\n")
-    head = _body(first.text).split("\n")
-    if lines[0].endswith(("：", ":")) and lines[0] == head[0]:
-        lines = lines[1:]
-    cited = (*first.citations, *(replace(c, n=c.n + off) for c in second.citations))
-    body = "\n".join([*head, *lines])
-    used_n = sorted({int(n) for n in re.findall(r"\[(\d+)\]", body)})
-    english = is_english(first.question)
-    sources = ("\nSources: " if english else "\n出处：") + "；".join(
-        _label(c, english) for c in cited if c.n in used_n)
-    return replace(first, text=body + sources, citations=cited)
-
-
-def _answer_text(english: bool, title: str | None, lines: list[str], cited: list[Citation]) -> str:
-    """Answer lines under the plan title (when there is one plan), then where each cited passage is."""
-    head = "" if title is None else (f"According to 《{title}》:\n" if english else f"据《{title}》：\n")
-    return head + "\n".join(lines) + ("\nSources: " if english else "\n出处：") + "；".join(_label(c, english) for c in cited)
-
-
-def _label(c: Citation, english: bool = False) -> str:
-    """[n] plan title › section path (the notice header has no section), then its page and whether it is OCR text."""
-    return f"[{c.n}] {c.title}" + (f" › {c.section}" if c.section else "") + scan_note(c.page, c.ocr_confidence, english)
-

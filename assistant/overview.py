@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from . import route
 from .answer import ABSTAIN_TEXT, ABSTAIN_TEXT_EN, ASKS_FIGURE, Answer, Citation, asked_unit, is_english
 from .chunking import Chunk, sentences
+from .formatting import sources
 from .glossary import chinese_terms
 from .parse import SEP, TOC_WORDS
 from .places import find_places
@@ -206,11 +207,6 @@ def answer(assistant, q: str, query: str, plan_ids: list[str], hits) -> Answer:
     absent = [pid for pid in scoped if not per_plan[pid]]  # only with several plans: one would have abstained
     if absent:
         lines.append("未涉及：" + "、".join(f"《{title[pid]}》" for pid in absent))
-    return Answer(q, "\n".join(lines) + _sources(citations, english), False, tuple(citations), (),
+    return Answer(q, "\n".join(lines) + sources(citations, english), False, tuple(citations), (),
                   tuple(plan_ids), "overview")
 
-
-def _sources(cited: list[Citation], english: bool) -> str:
-    from .core import _label  # one way of labelling a source, shared with every other answer
-
-    return ("\nSources: " if english else "\n出处：") + "；".join(_label(c, english) for c in cited)
