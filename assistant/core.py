@@ -477,8 +477,7 @@ class Assistant:
         in its chunk ("到2025年，" opening the paragraph; a table's header above its row)."""
         home = next((c for c in self._by_plan.get(plan, ()) if c.start <= start < c.end), None)
         text = self.texts[plan]
-        before = text[max(home.start, start - YEAR_LEAD_CHARS) if home else start:start].split("\n")
-        return (SEP.join(home.section) if home else "") + " " + "\n".join(lead_lines(before)) + text[start:end]
+        return (SEP.join(home.section) if home else "") + " " + text[max(home.start, start - YEAR_LEAD_CHARS) if home else start:end]
 
     def _years_stated(self, reply: route.Reply, years: tuple[int, ...]) -> route.Reply:
         """Keep the lines whose cited text states an asked year; if some asked year is stated nowhere,
@@ -679,9 +678,3 @@ class Assistant:
 def claim_years(claim: str) -> tuple[int, ...]:
     """The years a claim states itself: these decide, not the paragraph around it."""
     return asked_years(claim)
-
-
-def lead_lines(before: list[str]) -> list[str]:
-    """The lines above a claim that lead into it: a finished sentence ("展望2035年，…。") is about its own
-    year; an opener ("到2025年，具体目标是：") or a table's caption and header lines lead in what follows."""
-    return [ln for ln in before[:-1] if not re.search(r"[。；;！!]\s*$", ln)] + before[-1:]

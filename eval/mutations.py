@@ -121,12 +121,6 @@ def _paragraph_year_decides():
     core.claim_years = lambda claim: ()
 
 
-def _lead_in_crosses_sentences():
-    from assistant import core
-
-    core.lead_lines = lambda before: before
-
-
 def _no_prose_of_year():
     from assistant import core
 
@@ -180,7 +174,6 @@ MUTATIONS = {
     "no-every-question-check": _no_every_question_check,
     "english-places-ignored": _english_places_ignored,
     "paragraph-year-decides": _paragraph_year_decides,
-    "lead-in-crosses-sentences": _lead_in_crosses_sentences,
     "no-prose-of-year": _no_prose_of_year,
     "amount-subject-from-sentence-before": _amount_subject_from_sentence_before,
     "no-question-asked-alone": _no_question_asked_alone,

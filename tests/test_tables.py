@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from assistant.columns import column_kind, columns, split_unit
 from assistant.facts import Target, extract_targets
-from assistant.parse import parse_blocks
 from assistant.formatting import target_line
+from assistant.parse import parse_blocks
 from assistant.route import answer_targets
 
 PERIOD = "某县“十四五”卫生健康规划\n"
