@@ -324,11 +324,59 @@ def test_new_question_clears_the_previous_draft(tmp_path):
     text, note, docx, md = h.draft(state)
     assert "加强急救人员培训" in text and note == "" and docx.interactive and docx.value
     out = h.ask(second.question, [], state)
-    reply, note, docx, md = out[4:]
+    reply, note, docx, md = out[4:8]
     assert reply == "" and note == "" and docx.value is None and not docx.interactive and md.value is None
     assert out[3]["answer"] is second
     text, note, _, _ = h.draft(out[3])
     assert "未找到" in text and note == ABSTAIN_WARNING
+
+
+def _said(question: str, text: str) -> Answer:
+    return Answer(question, text, False, (), (), ("fushan",))
+
+
+def test_undo_rewrite_answers_the_users_own_words_in_place_of_the_rewritten_turn(tmp_path):
+    said = "那济宁市呢？"
+    rewritten = follow_up(NURSES, said, PLANS)
+    answers = {q: _said(q, t) for q, t in ((NURSES, "福山区4.05人。"), (rewritten, "济宁市4.25人。"),
+                                           (said, "未在所选规划中找到相关内容。"), ("济宁市床位数是多少？", "6.5张。"))}
+    asked: list[str] = []
+    fake = SimpleNamespace(plans=PLANS, texts={}, ask=lambda q, plans=None: asked.append(q) or answers[q])
+    h = Handlers(fake, tmp_path / "fb.jsonl")
+    state = h.ask(NURSES, [], None)[3]
+    assert state["original"] is None
+    out = h.ask(said, ["jining"], state)
+    state, undo = out[3], out[-1]
+    assert undo.visible and state["original"] == said and state["question"] == rewritten
+    assert "按上一问理解为" in state["messages"][-2]["content"] and "4.25" in state["messages"][-1]["content"]
+    text, _, docx, _ = h.draft(state)
+    assert text and docx.interactive  # a draft of the rewritten answer, to be dropped by the undo
+
+    messages, sources, state, reply, note, docx, md, undo = h.undo_rewrite(state, ["jining"])
+    assert asked == [NURSES, rewritten, said]  # the user's own words, not rewritten again
+    assert len(messages) == 4 and messages[:2] == out[1][:2]  # the earlier turn stays, the undone one is replaced
+    assert messages[-2]["content"] == said and "按上一问理解为" not in messages[-2]["content"]
+    assert "未在所选规划中找到" in messages[-1]["content"] and "4.25" not in str(messages[2:])
+    assert state["answer"] is answers[said] and state["question"] == said and state["original"] is None
+    assert reply == "" and docx.value is None and not docx.interactive and md.value is None
+    assert not undo.visible
+    again = h.undo_rewrite(state, ["jining"])  # a second click has nothing left to undo
+    assert again[0] == messages and asked == [NURSES, rewritten, said] and not again[-1].visible
+
+
+def test_a_turn_that_was_not_rewritten_offers_no_undo(tmp_path):
+    questions = (NURSES, follow_up(NURSES, "那济宁市呢？", PLANS), "济宁市床位数是多少？")
+    answers = {q: _said(q, "4.05人。") for q in questions}
+    h = Handlers(SimpleNamespace(plans=PLANS, texts={}, ask=lambda q, plans=None: answers[q]), tmp_path / "f.jsonl")
+    first = h.ask(NURSES, [], None)
+    assert not first[-1].visible and first[3]["original"] is None
+    rewritten = h.ask("那济宁市呢？", [], first[3])
+    assert rewritten[-1].visible
+    out = h.ask("济宁市床位数是多少？", [], rewritten[3])  # a complete question: asked as written
+    assert not out[-1].visible and out[3]["original"] is None
+    messages = h.undo_rewrite(out[3], [])[0]
+    assert messages == out[1]
+    assert not h.clear()[-1].visible
 
 
 # -- feedback, upload ------------------------------------------------------------------------

@@ -64,7 +64,11 @@ def ask(page, question: str) -> None:
         "n => document.querySelectorAll('#chat .message-row, #chat [data-testid=\"bot\"]').length > n", arg=before)
 
 
-def test_chat_answers_with_highlighted_sources_and_drafts_a_reply(page, served, shots):
+def test_chat_answers_with_highlighted_sources_and_drafts_a_reply(page, served, shots, assistant):
+    from playwright.sync_api import expect
+
+    from ui.render import MARKER
+
     ask(page, "福山区到2025年每千人口注册护士数要达到多少？")
     chat = page.locator("#chat")
     chat.get_by_text("4.05", exact=False).first.wait_for()
@@ -80,6 +84,8 @@ def test_chat_answers_with_highlighted_sources_and_drafts_a_reply(page, served, 
     full.locator("summary").click()
     assert "每千人口医疗卫生机构床位数" in full.inner_text()
     assert "4.05" in sources.locator("mark").first.inner_text()
+    full.locator("summary").click()  # folded again: the screenshot shows the answering row, not 21 rows
+    expect(full.locator("tbody")).to_be_hidden()
 
     page.locator("#draft").click()
     page.wait_for_function("() => document.querySelector('#reply textarea').value.includes('根据《')")
@@ -100,6 +106,22 @@ def test_chat_answers_with_highlighted_sources_and_drafts_a_reply(page, served, 
     assert page.locator("#reply textarea").input_value() == ""
     for name in ("下载 Word（.docx）", "下载 Markdown（.md）"):
         assert page.get_by_role("button", name=name).is_disabled()
+
+    undo = page.locator("#undo-rewrite")  # the rewrite undone: the user's own words, answered literally
+    expect(undo).to_be_visible()
+    page.locator("#draft").click()
+    page.wait_for_function("() => document.querySelector('#reply textarea').value.includes('根据《')")
+    literal = assistant.ask("那济宁市呢？")
+    undo.click()
+    expect(undo).to_be_hidden()
+    expect(chat).not_to_contain_text("按上一问理解为")
+    bot = chat.locator("[data-testid='bot']").last
+    for line in filter(None, (MARKER.sub("", t).strip() for t in literal.text.splitlines())):
+        expect(bot).to_contain_text(line)
+    expect(chat.locator("[data-testid='user']").last).to_have_text("那济宁市呢？")
+    expect(sources).to_contain_text("并非答案" if literal.abstained else literal.citations[0].title)
+    expect(page.locator("#reply textarea")).to_have_value("")  # the rewritten answer's draft gone too
+    assert "4.25" not in bot.inner_text()
 
 
 def test_abstention_shows_nearest_passages_as_not_an_answer(page):

@@ -27,6 +27,7 @@ INTRO = ("**规划问答助手** · 回答以规划原文为准：每句答案�
 ASSISTANT = "assistant"  # one concurrency group: every event that runs the encoder waits for the others
 UPLOAD = "upload"  # uploads have their own worker (and run in a child process): questions never wait for them
 PRIVATE = {"api_visibility": "private"}
+UNDO_LABEL = "按原问题回答"  # shown under the chat after a follow-up was rewritten: asks the user's own words
 
 
 def _chat_tab(h: Handlers, examples: list[str], llm: LLMHandlers | None = None) -> gr.CheckboxGroup:
@@ -35,6 +36,7 @@ def _chat_tab(h: Handlers, examples: list[str], llm: LLMHandlers | None = None) 
         with gr.Column(scale=3):
             plan_box = gr.CheckboxGroup(choices=h.plan_choices(), label="检索范围（不选 = 全部规划）", elem_id="plan-box")
             chatbot = gr.Chatbot(label="对话", height=440, buttons=["copy"], elem_id="chat")
+            undo = gr.Button(UNDO_LABEL, visible=False, size="sm", elem_id="undo-rewrite")
             with gr.Row():
                 question = gr.Textbox(placeholder=f"输入问题，如：{examples[0]}", show_label=False,
                                       scale=5, max_lines=4, elem_id="question")
@@ -59,15 +61,19 @@ def _chat_tab(h: Handlers, examples: list[str], llm: LLMHandlers | None = None) 
             sources = gr.HTML(render_sources(None, {}), css_template=SOURCES_CSS, max_height=900, elem_id="sources-panel")
 
     ask = {"fn": h.ask, "inputs": [question, plan_box, state],
-           "outputs": [question, chatbot, sources, state, reply, reply_note, docx, md],
+           "outputs": [question, chatbot, sources, state, reply, reply_note, docx, md, undo],
            "concurrency_id": ASSISTANT, "concurrency_limit": 1, **PRIVATE}
-    for event, name in ((send.click, "chat"), (question.submit, "chat_submit")):  # "ask" stays the public API
-        asked = event(api_name=name, **ask)
+    undone = {"fn": h.undo_rewrite, "inputs": [state, plan_box],
+              "outputs": [chatbot, sources, state, reply, reply_note, docx, md, undo],
+              "concurrency_id": ASSISTANT, "concurrency_limit": 1, **PRIVATE}
+    for event, name, spec in ((send.click, "chat", ask), (question.submit, "chat_submit", ask),
+                              (undo.click, "undo_rewrite", undone)):  # "ask" stays the public API
+        asked = event(api_name=name, **spec)
         if llm:  # a second event, outside the encoder's queue, rewrites the answer just given
             asked.then(llm.polish, [state, use_llm], [chatbot, state], concurrency_id="llm", concurrency_limit=4,
                        **PRIVATE)
     for event in (clear.click, chatbot.clear):  # the chat's own trash icon must reset the session too
-        event(h.clear, None, [chatbot, sources, state, reply, reply_note, docx, md], **PRIVATE)
+        event(h.clear, None, [chatbot, sources, state, reply, reply_note, docx, md, undo], **PRIVATE)
     if llm:
         draft.click(llm.draft, [state, use_llm], [reply, docx, md, llm_note], concurrency_id="llm",
                     concurrency_limit=4, **PRIVATE)

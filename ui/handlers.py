@@ -59,8 +59,9 @@ def one_line(text: object) -> str:
 
 
 def new_session() -> dict:
-    """Per-browser-session state: chat messages, the last (effective) question and its Answer."""
-    return {"messages": [], "question": "", "answer": None}
+    """Per-browser-session state: chat messages, the last (effective) question and its Answer, and the
+    user's own words when the last turn was a rewritten follow-up."""
+    return {"messages": [], "question": "", "answer": None, "original": None}
 
 
 def frame(rows: list, headers: list[str]) -> pd.DataFrame:
@@ -113,34 +114,56 @@ class Handlers:
         off = gr.DownloadButton(value=None, interactive=False)
         return "", "", off, gr.DownloadButton(value=None, interactive=False)
 
+    @staticmethod
+    def undo_button(state: dict | None) -> gr.Button:
+        """The "answer my own words" button: shown only while the last turn is a rewritten follow-up."""
+        return gr.Button(visible=bool((state or {}).get("original")))
+
+    def _turn(self, state: dict, shown: str, question: str, plan_ids: list[str] | None) -> str:
+        """Append one turn (the user's message as ``shown``, the answer to ``question``) to ``state``; the
+        sources panel of that answer."""
+        try:
+            answer = self.assistant.ask(question, list(plan_ids or []) or None)
+        except QuestionError as exc:
+            reply, answer, sources = f"{MARK_WARN} {escape_md(str(exc))}", None, render_sources(None, {})
+        else:
+            reply, sources = render_answer(answer), render_sources(answer, self.assistant.texts, self.titles())
+            state["question"] = question
+        state["messages"] = [*state["messages"], {"role": "user", "content": shown},
+                             {"role": "assistant", "content": reply}]
+        state["answer"] = answer
+        return sources
+
     def ask(self, text: str, plan_ids: list[str] | None, state: dict | None):
         """Answer one chat turn (resolve a follow-up, ask, render answer and sources) and drop the previous
-        answer's reply draft, so it can never be read or downloaded under the new answer."""
+        answer's reply draft, so it can never be read or downloaded under the new answer. A rewritten turn
+        keeps the user's own words (``state["original"]``) so the rewrite can be undone."""
         state = dict(state or new_session())
         text = (text or "").strip()
         if not text:
-            return gr.update(), state["messages"], gr.update(), state, *(gr.update(),) * 4
+            return gr.update(), state["messages"], gr.update(), state, *(gr.update(),) * 5
         question = follow_up(state.get("question"), text, self.plans)
         shown = escape_md(text)
         if question != text:
             shown += f"\n\n*（按上一问理解为：{escape_md(question)}）*"
-        try:
-            answer = self.assistant.ask(question, list(plan_ids or []) or None)
-        except QuestionError as exc:
-            reply = f"{MARK_WARN} {escape_md(str(exc))}"
-            state["messages"] = [*state["messages"], {"role": "user", "content": shown},
-                                 {"role": "assistant", "content": reply}]
-            state["answer"] = None
-            return "", state["messages"], render_sources(None, {}), state, *self.no_draft()
-        state["messages"] = [*state["messages"], {"role": "user", "content": shown},
-                             {"role": "assistant", "content": render_answer(answer)}]
-        state["question"], state["answer"] = question, answer
-        sources = render_sources(answer, self.assistant.texts, self.titles())
-        return "", state["messages"], sources, state, *self.no_draft()
+        state["original"] = text if question != text else None
+        sources = self._turn(state, shown, question, plan_ids)
+        return "", state["messages"], sources, state, *self.no_draft(), self.undo_button(state)
+
+    def undo_rewrite(self, state: dict | None, plan_ids: list[str] | None):
+        """Answer the last turn's own words literally instead of its follow-up rewrite: that turn (question and
+        answer) is replaced, and its draft dropped as for any new answer. Nothing to undo: nothing changes."""
+        state = dict(state or new_session())
+        original = state.get("original")
+        if not original or len(state["messages"]) < 2:
+            return state["messages"], gr.update(), state, *(gr.update(),) * 4, self.undo_button(None)
+        state["messages"], state["original"] = state["messages"][:-2], None
+        sources = self._turn(state, escape_md(original), original, plan_ids)
+        return state["messages"], sources, state, *self.no_draft(), self.undo_button(state)
 
     def clear(self):
         state = new_session()
-        return state["messages"], render_sources(None, {}), state, *self.no_draft()
+        return state["messages"], render_sources(None, {}), state, *self.no_draft(), self.undo_button(state)
 
     def api_ask(self, question: str, plans: list[str] | None = None) -> tuple[str, list[dict]]:
         """The named API: answer text and sources (cited passages, or nearest passages flagged ``nearby``)."""
