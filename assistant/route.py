@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .chunking import Chunk
 from .facts import Duty, Target
+from .formatting import NO_VALUE, duty_line, target_line, unstated_line
 from .indicators import indicator_scores, longest_common, match_indicator
 from .text import flat as _flat
 from .units import normalise_unit, unit_level, unit_matches
@@ -25,7 +26,6 @@ from .verify import (
     states_measure,
 )
 
-NO_VALUE = ("", "-", "--", "—", "——", "/", "／", "无", "…")  # a table cell that states no figure
 TARGET_Q = re.compile(rf"多少|目标|达到|指标|要求|控制在|降[到至低]|提高到|{HOW_MANY}|多高|多大|"
                       r"how (many|much|high)|target|goal|aim|rate|ratio|number of|per ", re.I)
 DUTY_Q = re.compile(r"谁|哪个部门|哪些部门|哪些单位|什么部门|牵头|负责|责任单位|参与|配合|协同|协作|分工|(局|委|办|部门|单位)管|"
@@ -98,34 +98,6 @@ def classify(question: str) -> str:
     return "passage"
 
 
-def _per_unit(unit: str) -> bool:
-    """A rate unit (/10万, 1/10万) reads wrongly glued to its value ("<121/10万"): it is stated apart."""
-    return bool(re.match(r"[\d/]", unit))
-
-
-def _value(t: Target) -> str:
-    unit = t.unit if t.unit and t.unit not in t.value and not _per_unit(t.unit) else ""
-    return f"{t.value}{unit}" if re.match(r"^[\d.＞＜<>≤≥]+$", t.value.replace(" ", "")) else t.value
-
-
-def target_line(t: Target, english: bool = False) -> str:
-    """One target in words an official can paste: indicator, target, baseline, nature, source."""
-    year = t.target_year or ""
-    parts = [f"{t.indicator}：{year}目标 {_value(t)}" if year else f"{t.indicator}：目标 {_value(t)}"]
-    if t.unit and _per_unit(t.unit):
-        parts[0] += f"（单位 {t.unit}）"
-    if t.achieved:
-        parts.append(f"{year}实际完成 {t.achieved}" if year else f"实际完成 {t.achieved}")
-    if t.status:
-        parts.append(f"完成情况 {t.status}")
-    if t.baseline.strip() not in NO_VALUE:
-        parts.append(f"{t.baseline_year}基期 {t.baseline}" if t.baseline_year else f"基期 {t.baseline}")
-    if t.nature:
-        parts.append(t.nature)
-    where = f"{t.table}第{t.row}项" if t.source == "table" and t.row else ("专栏" if t.source == "box" else "正文")
-    return "，".join(parts) + f"（{where}）"
-
-
 MULTI_Q = re.compile(r"分别|[？?].+[？?]|[，,；;].*(多少|几)|\band\b.*\b(what|how)\b|以及", re.I)
 
 
@@ -173,19 +145,6 @@ def near_miss(question: str, targets: list[Target]) -> tuple[str, Target] | None
 
 def _key(indicator: str) -> str:
     return re.sub(r"[\s（）()]", "", indicator)
-
-
-def duty_line(d: Duty) -> str:
-    """Lead and participating units exactly as listed (every one of them)."""
-    parts = []
-    if d.lead:
-        parts.append("牵头：" + "、".join(d.lead))
-    if d.participants:
-        parts.append("参与：" + "、".join(d.participants))
-    if d.responsible:
-        parts.append("责任单位：" + "、".join(d.responsible))
-    task = f"“{d.task}”" if d.task else "该项任务"
-    return f"{task}——" + "；".join(parts) + "。"
 
 
 # the level written before a unit the question names (区卫健局, 市医保局, 旗教育体育局)
@@ -370,11 +329,6 @@ def _with_unstated(reply: Reply, question: str, targets: list[Target]) -> Reply:
     if not unstated:
         return reply
     return Reply(reply.kind, (unstated_line(unstated), *reply.lines), reply.spans, abstained=True)
-
-
-def unstated_line(parts: list[str]) -> str:
-    """The note that opens a multi-part answer some of whose parts the plan does not state."""
-    return "；".join(f"规划未提及“{p}”的目标或数值" for p in parts) + "。以下为规划写明的部分："
 
 
 def note_span(d: Duty, containers: dict[str, list[Chunk]]) -> Span:
