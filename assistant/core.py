@@ -276,8 +276,8 @@ class Assistant:
         timings["route_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         answer = self._prose_of_year(q, query, reply, hits, plan_ids, years)
-        if answer:
-            pass
+        if answer is not None:
+            pass  # no record of the asked year, and a passage states it
         elif mode == "full" and reply is None and overview.is_overview(q):  # a broad topic: its sections per plan
             answer = overview.answer(self, q, query, plan_ids, hits)
         elif reply:
@@ -476,8 +476,8 @@ class Assistant:
         """What a claim's year is read from: its own text, the section path, and the lead-in before it
         in its chunk ("到2025年，" opening the paragraph; a table's header above its row)."""
         home = next((c for c in self._by_plan.get(plan, ()) if c.start <= start < c.end), None)
-        text = self.texts[plan]
-        return (SEP.join(home.section) if home else "") + " " + text[max(home.start, start - YEAR_LEAD_CHARS) if home else start:end]
+        lead = self.texts[plan][max(home.start, start - YEAR_LEAD_CHARS) if home else start:end]
+        return (SEP.join(home.section) if home else "") + " " + lead
 
     def _years_stated(self, reply: route.Reply, years: tuple[int, ...]) -> route.Reply:
         """Keep the lines whose cited text states an asked year; if some asked year is stated nowhere,
@@ -633,22 +633,17 @@ class Assistant:
                        every_year: bool = False) -> Answer:
         """``every_year``: answer only if each asked year is stated by some sentence (a fallback after the
         records had none of them)."""
-        topic = self._place_free(query, plan_ids)
-        locate, figure = route.LOCATE_Q.search(query), route.classify(query) in ("target", "compare")
-
-        def verified(picked):
-            picked = self._with_years(picked, hits, years, not is_english(q))  # English: no measure check
-            if picked and not locate:  # "在哪一条讲X" is answered by where, paraphrase allowed
-                picked = self._on_topic(picked, hits, query, plan_ids)
-            if picked and figure:  # the figure must be the asked measure's
-                picked = [(rank, s) for rank, s in picked if states_measure(topic, s.text)]
-            if picked and asked_unit(q):
-                picked = self._amount_named(q, query, picked, hits, plan_ids)
-            return picked
-
         picked, passages = self._pick_sentences(q, query, hits, plan_ids, duty)
-        picked = verified(picked)
-        picked = self._with_years(picked, hits, years, not is_english(q), every_year)
+        picked = self._with_years(picked, hits, years, not is_english(q))  # English: no measure check to lean on
+        if not route.LOCATE_Q.search(query):  # "在哪一条讲X" is answered by where, paraphrase allowed
+            picked = self._on_topic(picked, hits, query, plan_ids)
+        topic = self._place_free(query, plan_ids)
+        if picked and route.classify(query) in ("target", "compare"):  # the figure must be the asked measure's
+            picked = [(rank, s) for rank, s in picked if states_measure(topic, s.text)]
+        if picked and asked_unit(q):
+            picked = self._amount_named(q, query, picked, hits, plan_ids)
+        if picked and every_year:  # of the sentences that passed every check
+            picked = self._with_years(picked, hits, years, not is_english(q), every_year=True)
         multi = len({self.chunks[h.row].plan for h in hits}) > 1
         english = is_english(q)
         if not picked:

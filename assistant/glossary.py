@@ -6,12 +6,10 @@ This is domain vocabulary (how health plans name things), not knowledge of any o
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-_DATA = Path(__file__).parent / "data" / "glossary.tsv"
-EN_ZH: tuple[tuple[str, str], ...] = tuple(
-    tuple(ln.split("\t", 1)) for ln in _DATA.read_text(encoding="utf-8").splitlines()
-    if ln.strip() and not ln.startswith("#"))
+from .vocab import table
+
+EN_ZH: tuple[tuple[str, str], ...] = tuple(tuple(ln.split("\t", 1)) for ln in table("glossary.tsv"))
 _PATTERNS = tuple((re.compile(rf"\b(?:{en})\b", re.I), zh) for en, zh in EN_ZH)
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+
+from .vocab import table
 
 RANKS = ("province", "city", "county")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -145,14 +146,10 @@ _EN_RANKS = {"Province": (0,), "Autonomous Region": (0,), "Prefecture": (1,), "A
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "新区", "省", "市", "区", "县", "旗", "盟", "州")
 
 
-_DATA = Path(__file__).parent / "data"
-
-
 @lru_cache(maxsize=1)
 def _exonyms() -> dict[str, str]:
     """English names that are not pinyin (Hohhot, Urumqi, Ejin Horo) → the division's Chinese core name."""
-    rows = (ln.split("\t") for ln in (_DATA / "exonyms.tsv").read_text(encoding="utf-8").splitlines()
-            if ln.strip() and not ln.startswith("#"))
+    rows = (ln.split("\t") for ln in table("exonyms.tsv"))
     return {re.sub(r"[\s-]", "", en).lower(): zh.strip() for en, zh in rows}
 
 

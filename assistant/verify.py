@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from .places import find_places
 from .search import normalise
+from .vocab import table
 
 _YEAR = re.compile(r"(?<!\d)(20[0-5]\d)(?!\d)")
 _PLAN_NAME = re.compile(r"[“\"]?十[一二三四五六]五[”\"]?(?:[\u4e00-\u9fff]{0,8}?(?:规划|方案|纲要))")
@@ -135,21 +135,12 @@ def _conflict(question: str, indicator: str) -> str | None:
     return word
 
 
-_DATA = Path(__file__).parent / "data"
-
-
-def _table(name: str) -> list[str]:
-    """The non-comment lines of a data file."""
-    lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
-    return [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-
-
 # users' own words that plans never use; their absence says nothing about the topic
-COLLOQUIAL = frozenset(w for ln in _table("question_words.txt") for w in ln.split())
+COLLOQUIAL = frozenset(w for ln in table("question_words.txt") for w in ln.split())
 # a user's word → the words plans use for it
-SYNONYMS = {k: tuple(v.split("|")) for k, v in (ln.split("\t", 1) for ln in _table("synonyms.tsv"))}
+SYNONYMS = {k: tuple(v.split("|")) for k, v in (ln.split("\t", 1) for ln in table("synonyms.tsv"))}
 # measure words after 几 or a numeral: "几天" asks a figure as much as "多少"
-COUNTERS = "".join(w for ln in _table("counters.txt") for w in ln.split())
+COUNTERS = "".join(w for ln in table("counters.txt") for w in ln.split())
 HOW_MANY = rf"(?<!哪)几[{COUNTERS}]"  # "哪几家" asks which ones, not how many
 CONTENT_POS = ("n", "vn", "nz", "nt", "nw", "l", "j", "x")  # jieba tags of words that name a topic
 VERB_POS = ("v", "i")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,15 +38,24 @@ def browser():
         b.close()
 
 
-@pytest.fixture()
-def page(browser, served):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+@contextmanager
+def opened(browser, url: str, width: int, height: int):
+    """A page of the app at this window size, with its question box ready; closed afterwards."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(served[0])
+    page.goto(url)
     page.locator("#question textarea").wait_for()
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture()
+def page(browser, served):
+    with opened(browser, served[0], 1400, 1000) as page:
+        yield page
 
 
 @pytest.fixture(scope="module")
@@ -180,13 +190,8 @@ TOLERANCE_PX = 2
 @pytest.fixture()
 def narrow(browser, served):
     """A page at 1280 px, the width of an office laptop screen."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.goto(served[0])
-    page.locator("#question textarea").wait_for()
-    yield page
-    context.close()
+    with opened(browser, served[0], 1280, 900) as page:
+        yield page
 
 
 def cell(page, table: str, row: int, col: int):
@@ -268,35 +273,31 @@ def test_remove_plan_needs_confirmation_and_refreshes_every_list(browser, served
     shared = sorted(p.id for p in read_manifest(index_dir).plans)
     plans = list(read_manifest(copy).plans)
     victim = plans[1]
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.goto(url)
-    page.get_by_role("tab", name="规划库").click()
-    expect(page.locator("#confirm-delete")).to_be_hidden()
-    page.locator("#delete-plan").click()  # nothing chosen: nothing to confirm
-    expect(page.locator("#remove-status")).to_contain_text("请先选择")
-    expect(page.locator("#confirm-delete")).to_be_hidden()
+    with opened(browser, url, 1280, 900) as page:
+        page.get_by_role("tab", name="规划库").click()
+        expect(page.locator("#confirm-delete")).to_be_hidden()
+        page.locator("#delete-plan").click()  # nothing chosen: nothing to confirm
+        expect(page.locator("#remove-status")).to_contain_text("请先选择")
+        expect(page.locator("#confirm-delete")).to_be_hidden()
 
-    cell(page, "plans-table", 1, 0).click()  # a click on its row chooses the plan
-    expect(page.locator("#remove-plan input")).to_have_value(victim.title)
-    page.locator("#delete-plan").click()
-    expect(page.locator("#confirm-delete")).to_have_text(f"确认删除《{victim.title}》")
-    page.locator("#cancel-delete").click()
-    expect(page.locator("#confirm-delete")).to_be_hidden()
-    assert [p.id for p in read_manifest(copy).plans] == [p.id for p in plans]  # cancel wrote nothing
+        cell(page, "plans-table", 1, 0).click()  # a click on its row chooses the plan
+        expect(page.locator("#remove-plan input")).to_have_value(victim.title)
+        page.locator("#delete-plan").click()
+        expect(page.locator("#confirm-delete")).to_have_text(f"确认删除《{victim.title}》")
+        page.locator("#cancel-delete").click()
+        expect(page.locator("#confirm-delete")).to_be_hidden()
+        assert [p.id for p in read_manifest(copy).plans] == [p.id for p in plans]  # cancel wrote nothing
 
-    page.locator("#delete-plan").click()
-    page.locator("#confirm-delete").click()
-    expect(page.locator("#remove-status")).to_contain_text(f"已删除《{victim.title}》")
-    expect(page.locator("#plans-table-count")).to_have_text(f"共 {len(plans) - 1} 条")
-    expect(page.locator("#confirm-delete")).to_be_hidden()
-    assert victim.title not in page.locator("#plans-table").inner_text()
-    assert victim.id not in [p.id for p in read_manifest(copy).plans]
-    assert sorted(p.id for p in read_manifest(index_dir).plans) == shared  # the shared index untouched
-    page.get_by_role("tab", name="问答").click()
-    assert victim.title not in page.locator("#plan-box").inner_text()
-    left = Assistant.load(copy, encoder=assistant._encoder)
-    page.get_by_role("tab", name="指标").click()
-    expect(page.locator("#targets-table-count")).to_have_text(f"共 {len(targets_table(left.targets, left.plans))} 条")
-    context.close()
+        page.locator("#delete-plan").click()
+        page.locator("#confirm-delete").click()
+        expect(page.locator("#remove-status")).to_contain_text(f"已删除《{victim.title}》")
+        expect(page.locator("#plans-table-count")).to_have_text(f"共 {len(plans) - 1} 条")
+        expect(page.locator("#confirm-delete")).to_be_hidden()
+        assert victim.title not in page.locator("#plans-table").inner_text()
+        assert victim.id not in [p.id for p in read_manifest(copy).plans]
+        assert sorted(p.id for p in read_manifest(index_dir).plans) == shared  # the shared index untouched
+        page.get_by_role("tab", name="问答").click()
+        assert victim.title not in page.locator("#plan-box").inner_text()
+        left = Assistant.load(copy, encoder=assistant._encoder)
+        page.get_by_role("tab", name="指标").click()
+        expect(page.locator("#targets-table-count")).to_have_text(f"共 {len(targets_table(left.targets, left.plans))} 条")
