@@ -320,8 +320,10 @@ def test_a_claims_own_year_beats_its_paragraph(assistant):
     assert "14/10万" in body(a.text) and "16/10万" not in body(a.text), a.text  # 到2022年 16/10万 is not 2025
 
 
-def test_lines_of_several_plans_each_name_their_plan(assistant):
-    a = assistant.ask("海南省和昌吉州到2025年居民健康素养水平分别要达到多少？")
+@pytest.mark.parametrize("question", ["海南省和昌吉州到2025年居民健康素养水平分别要达到多少？",
+                                      "每千人口床位数2025年要达到多少？"])  # a comparison; records of several plans
+def test_lines_of_several_plans_each_name_their_plan(assistant, question):
+    a = assistant.ask(question)
     lines = [ln for ln in body(a.text).splitlines() if "[" in ln]
     assert len(lines) >= 2 and all(ln.startswith("《") for ln in lines), a.text
 
