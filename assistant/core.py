@@ -422,13 +422,18 @@ class Assistant:
         if answer.abstained and not all(terms.values()):
             return answer  # "…？2025年呢？" leans on the question before it: not asked alone
         said = "" if answer.abstained else _flat(body(answer.text))
-        unanswered = [s for s in questions if terms[s] and not any(used(t, said) for t in terms[s])]
+
+        def answers(s: str, text: str) -> bool:  # "多少家" is not answered by a rate beside a shared word (企业)
+            unit = asked_unit(s)
+            return any(used(t, text) for t in terms[s]) and (not unit or gives_amount(text, unit))
+
+        unanswered = [s for s in questions if terms[s] and not answers(s, said)]
         years = asked_years(answer.question)
         answered = None if answer.abstained else answer
         for s in list(unanswered):
             alone = s if asked_years(s) or not years else "".join(f"{y}年" for y in years) + s
             part = self.ask(alone, plan_ids or None)
-            if not part.abstained and any(used(t, _flat(body(part.text))) for t in terms[s]):
+            if not part.abstained and answers(s, _flat(body(part.text))):
                 answered = joined(answered, part) if answered else replace(part, question=answer.question)
                 unanswered.remove(s)
         if answered is None:
@@ -444,7 +449,7 @@ class Assistant:
         plan's place before a bare facility word (济宁医院) names no particular facility."""
         def named(f: str) -> bool:
             rest = re.sub(r"\s", "", self._place_free(f, plan_ids))
-            return names_in(f, where) or (rest != f and (len(rest) < MIN_FACILITY_CHARS or rest in where))
+            return names_in(f, where) or (rest != f and (len(rest) < MIN_FACILITY_CHARS or names_in(rest, where)))
         return all(named(f) for f in facilities)
 
     def _amount_named(self, q: str, query: str, picked, hits, plan_ids: list[str]):

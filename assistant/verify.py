@@ -328,5 +328,18 @@ def named_facilities(question: str) -> list[str]:
 
 
 def names_in(name: str, text: str) -> bool:
-    """The text writes the name, possibly with short insertions (区妇保院 in 区妇幼保健院)."""
-    return name in text or bool(_spread(name).search(text))
+    """The text writes the name, possibly with short insertions (区妇保院 in 区妇幼保健院); a 项目 named by
+    what it covers may have its words in another order within one clause (申报职业病危害项目 in
+    职业病危害项目申报率), while a facility's words must stand as written (鱼台县中医院 is not
+    鱼台县人民医院、金乡县中医院)."""
+    if name in text or _spread(name).search(text):
+        return True
+    if not name.endswith(_ITEM) or FACILITY_WORD.search(name[:-len(_ITEM)]):
+        return False  # 济宁市老年病医院项目 is a facility's project: its name stands as written
+    import jieba
+
+    words = [w for w in jieba.lcut(name) if w.strip()]
+    return any(all(w in clause for w in words) for clause in _CLAUSE.split(text))
+
+
+_ITEM = "项目"  # what a project covers is worded freely; a facility's name is not

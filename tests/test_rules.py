@@ -144,6 +144,13 @@ def test_named_facilities_are_particular_ones(question, names):
 def test_a_named_facility_must_be_written_as_such():
     assert names_in("区妇保院", "区妇幼保健院新院区") and names_in("湖田卫生院", "湖田卫生院")
     assert not names_in("鱼台县中医院", "鱼台县人民医院扩建项目")
+    assert not names_in("鱼台县中医院", "鱼台县人民医院、金乡县中医院")  # a facility's words stand as written
+
+
+def test_a_project_named_by_what_it_covers_may_be_worded_in_another_order():
+    assert names_in("污水处理改造项目", "推进医疗机构改造污水处理项目，")
+    assert not names_in("污水处理改造项目", "推进污水处理，实施改造项目")  # within one clause only
+    assert not names_in("老年病医院项目", "为医院增设老年病科项目")  # a facility's project keeps its name
 
 
 @pytest.mark.parametrize("question, indicator", [
@@ -236,6 +243,10 @@ RULES = [
     ("福山区到2025年国家卫生乡镇比例要达到多少？要建多少个地铁站？", True, "未找到对“要建多少个地铁站”的回答"),
     ("福山区到2025年国家卫生乡镇比例要达到多少？省级卫生村比例要达到多少？", False, "省级卫生村比例达到100%"),
     ("福山区在急救体系方面谁牵头？参与部门有哪些？", False, "23. 加强急救体系建设"),  # 参与部门 is no topic
+    ("张店区到2025年工作场所职业病危害因素定期检测率要达到多少？要建设多少家职业病防治院？", True,
+     "未找到对“要建设多少家职业病防治院”的回答"),  # 多少家 is not answered by a rate beside 职业病
+    ("张店区到2025年工作场所职业病危害因素定期检测率要达到多少？要建成多少家健康企业？", False, "建成3家"),
+    ("张店区工业企业申报职业病危害项目的比例2025年要达到多少？", False, "申报率达到95%以上"),  # another order
     ("乐山市市中区“十三五”期间孕产妇死亡率达到了多少？", False, "孕产妇死亡率达到0/10万"),  # its review section
     ("乐山市市中区2015年孕产妇死亡率是多少？", True, "未在所选规划中找到"),  # no period the plan reviews
     ("健康张店意见中每个社区卫生服务中心每年补助多少运行经费？", True, "未在所选规划中找到"),  # another's amount
