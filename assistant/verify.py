@@ -327,6 +327,9 @@ def named_facilities(question: str) -> list[str]:
     return out
 
 
+_ITEM = "项目"  # what a project covers is worded freely; a facility's name is not
+
+
 def names_in(name: str, text: str) -> bool:
     """The text writes the name, possibly with short insertions (区妇保院 in 区妇幼保健院); a 项目 named by
     what it covers may have its words in another order within one clause (申报职业病危害项目 in
@@ -341,5 +344,3 @@ def names_in(name: str, text: str) -> bool:
     words = [w for w in jieba.lcut(name) if w.strip()]
     return any(all(w in clause for w in words) for clause in _CLAUSE.split(text))
 
-
-_ITEM = "项目"  # what a project covers is worded freely; a facility's name is not
