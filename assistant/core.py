@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import overview, route
+from . import handlers, overview, route
 from .answer import (
     ABSTAIN_TEXT,
     ABSTAIN_TEXT_EN,
@@ -63,8 +63,6 @@ from .verify import (
 
 YEAR_LEAD_CHARS = 160  # how far before a claim its year may be stated ("到2025年，" opening a paragraph)
 MIN_HEADING_COVER = 0.6  # share of the topic's weight a heading must hold to answer "哪一章讲X" by itself
-# units a plan writes beside the figure itself (a table's 岁, 人, 级 may sit in its unit column instead)
-COUNTED_UNITS = frozenset("元张辆台套支")
 MIN_FACILITY_CHARS = 4  # shorter than this once the plan's place is dropped, a name is a bare word (医院)
 MIN_NOTE_COVER = 0.5  # share of the topic's weight a duty note's own task must hold for the note to be quoted
 
@@ -254,14 +252,16 @@ class Assistant:
         plan_ids = list(scope.plans)
         topic = self._place_free(query, plan_ids) if plan_ids else query
         k = self.settings.top_k
-        kind = route.classify(query)
+        handler = handlers.handler_for(query)
+        kind = handler.kind
         if kind == "compare" and len(plan_ids) != 1:
             pool = self.retrieve(topic, plan_ids, 4 * k, "hybrid" if mode == "full" else mode, timings)
             hits = route.spread(pool, [self.chunks[h.row].plan for h in pool], k)
         else:
             hits = self.retrieve(topic, plan_ids, k, "hybrid" if mode == "full" else mode, timings)
         t = time.perf_counter()
-        reply = self._structured(kind, q, query, plan_ids, hits) if mode == "full" else None
+        asked = handlers.Asked(q, query, tuple(plan_ids), tuple(hits))
+        reply = handler.answer(self, asked) if mode == "full" else None
         if mode == "full" and route.LOCATE_Q.search(query) and not (reply and reply.abstained):
             reply = self._by_heading(query, plan_ids) or reply
         if mode == "full" and (kind in ("duty", "passage") or reply is None):
@@ -292,56 +292,11 @@ class Assistant:
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return replace(answer, timings=timings)
 
-    def _structured(self, kind: str, q: str, query: str, plan_ids: list[str], hits) -> route.Reply | None:
-        if kind == "passage":
-            return None
-        scoped = set(plan_ids) or set(self._plan)
-        titles = {p.id: p.title for p in self.plans}
-        if kind == "meta":
-            return route.answer_meta([p for p in self.plans if p.id in scoped], self.texts)
-        duties = [d for d in self.duties if d.plan in scoped]
-        if kind == "unit_tasks":  # "区医保局在X任务里负责什么" asks about one task; "…牵头了哪些任务" lists them
-            return self._duty(query, plan_ids, duties, titles, titled=True) or route.answer_unit_tasks(
-                q, duties, titles, self._by_plan)
-        if kind == "duty" and not duties and plan_ids and not any(self._states_duties(p) for p in plan_ids):
-            names = "、".join(f"《{titles[p]}》" for p in plan_ids)  # only a plan that words no duty at all
-            return route.Reply("duty", (f"{names}未列明各项任务的牵头或责任部门。",), (), abstained=True)
-        if kind == "duty":
-            return self._duty(query, plan_ids, duties, titles)
-        topic = self._place_free(query, plan_ids)
-        targets = self._indicators.candidates(topic, scoped)
-        order = [p.id for p in self.plans if p.id in scoped]
-        reply = route.answer_targets(topic, kind, targets, order, titles, bool(plan_ids), self._sentence_of,
-                                     self.texts)
-        facilities = named_facilities(query)
-        if reply and not reply.abstained and facilities:  # the record must be about the named facility
-            keep = [i for i, sp in enumerate(reply.spans)
-                    if self._names_all(facilities, _flat(self._context(sp.plan, sp.start, sp.end)), plan_ids)]
-            if not keep:
-                return None
-            reply = route.Reply(reply.kind, renumber([reply.lines[i] for i in keep]),
-                                tuple(reply.spans[i] for i in keep))
-        unit = asked_unit(q)
-        if (reply and not reply.abstained and unit in COUNTED_UNITS
-                and not any(gives_amount(line, unit) for line in reply.lines)):
-            return None  # "多少张床位" is not answered by "建成2个病区": the passages decide, and may abstain
-        return reply
-
     def _states_duties(self, plan_id: str) -> bool:
         """A plan we read no duty from may still word them: then "未列明" would be our failure, not a fact."""
         if plan_id not in self._worded:
             self._worded[plan_id] = states_duties(self.texts[plan_id])
         return self._worded[plan_id]
-
-    def _duty(self, query: str, plan_ids: list[str], duties: list[Duty], titles: dict[str, str],
-              titled: bool = False) -> route.Reply | None:
-        """The duty answer for the task the question's topic names, checking a unit the question names."""
-        unit = route.unit_named(self._place_free(query, plan_ids), duties)
-        about = query.replace(unit, " ") if unit else query  # the task's topic, without the asked unit
-        about = route.PLAN_PERIOD.sub(" ", route.UNIT_TASKS_Q.sub(" ", about))
-        weights = self._weights(self._topic_tokens(about, plan_ids), plan_ids)
-        return route.answer_duty(weights, duties, titles, self._by_plan, self.texts, unit,
-                                 self._place_free(about, plan_ids), titled)
 
     def _by_heading(self, query: str, plan_ids: list[str]) -> route.Reply | None:
         """"哪一章/哪一节讲X" answered from the outline: the section whose own heading covers the topic,
@@ -421,7 +376,7 @@ class Assistant:
         terms = {s: topic_terms(self._place_free(s, plan_ids), route.DUTY_WORDS) for s in questions}
         if answer.abstained and not all(terms.values()):
             return answer  # "…？2025年呢？" leans on the question before it: not asked alone
-        said = "" if answer.abstained else _flat(body(answer.text))
+        said = "" if answer.abstained else _said(answer)
 
         def answers(s: str, text: str) -> bool:  # "多少家" is not answered by a rate beside a shared word (企业)
             unit = asked_unit(s)
@@ -433,7 +388,7 @@ class Assistant:
         for s in list(unanswered):
             alone = s if asked_years(s) or not years else "".join(f"{y}年" for y in years) + s
             part = self.ask(alone, plan_ids or None)
-            if not part.abstained and answers(s, _flat(body(part.text))):
+            if not part.abstained and answers(s, _said(part)):
                 answered = joined(answered, part) if answered else replace(part, question=answer.question)
                 unanswered.remove(s)
         if answered is None:
@@ -643,7 +598,7 @@ class Assistant:
         if not route.LOCATE_Q.search(query):  # "在哪一条讲X" is answered by where, paraphrase allowed
             picked = self._on_topic(picked, hits, query, plan_ids)
         topic = self._place_free(query, plan_ids)
-        if picked and route.classify(query) in ("target", "compare"):  # the figure must be the asked measure's
+        if picked and handlers.classify(query) in ("target", "compare"):  # the figure must be the asked measure's
             picked = [(rank, s) for rank, s in picked if states_measure(topic, s.text)]
         if picked and asked_unit(q):
             picked = self._amount_named(q, query, picked, hits, plan_ids)
@@ -673,6 +628,14 @@ class Assistant:
         title = None if multi else passages[picked[0][0]].plan_title
         text = answer_text(english, title, lines, [citations[r] for r in sorted({rank for rank, _ in picked})])
         return Answer(q, text, bool(unstated), citations, (), tuple(plan_ids))
+
+
+def _said(answer: Answer) -> str:
+    """What an answer states: its lines and the section paths of the passages they cite (a line under
+    "加强急救体系建设" speaks of 急救 without writing it)."""
+    text = body(answer.text)
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+    return _flat(text + "".join(c.section for c in answer.citations if c.n in cited))
 
 
 def claim_years(claim: str) -> tuple[int, ...]:

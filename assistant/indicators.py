@@ -1,8 +1,8 @@
 """Which indicator records a question asks about (query time; extraction is in facts.py).
 
-Users name indicators in their own words (护士 for 注册护士, 病床 for 床位数): the synonym table below is
-domain vocabulary. Records are matched by the longest run of characters they share with the question,
-scored so that a distinctive word outweighs generic ones (健康, 服务, 每千人口).
+Users name indicators in their own words (护士 for 注册护士, 营收 for 营业收入): the synonym table
+(data/indicator_words.tsv) is domain vocabulary. Records are matched by the longest run of characters they
+share with the question, scored so that a distinctive word outweighs generic ones (健康, 服务, 每千人口).
 """
 
 from __future__ import annotations
@@ -11,27 +11,9 @@ import re
 
 from .facts import Target
 from .text import key as _norm
+from .vocab import table
 
-# Everyday words → the indicator vocabulary plans use (domain vocabulary, not plan-specific).
-SYNONYMS: tuple[tuple[str, str], ...] = (
-    (r"护士", "注册护士"),
-    (r"(?<!全科)(?<!乡村)(?<!家庭)医生", "医师"),
-    (r"大夫", "医师"),
-    (r"床位(?!数)", "床位数"),
-    (r"病床", "床位数"),
-    (r"全科(?!医生)", "全科医生"),
-    (r"寿命", "预期寿命"),
-    (r"吸烟(?!率)", "吸烟率"),
-    (r"抽烟", "吸烟率"),
-    (r"近视(?!率)", "近视率"),
-    (r"托位|托育", "婴幼儿托位数"),
-    (r"药师", "药师（士）数"),
-    (r"公卫", "公共卫生"),
-    (r"中医师", "中医执业类别执业（助理）医师"),
-    (r"素养", "健康素养水平"),
-    (r"慢病", "慢性病"),
-    (r"自付|个人支出", "个人卫生支出"),
-)
+SYNONYMS: tuple[tuple[str, str], ...] = tuple(tuple(ln.split("\t")[:2]) for ln in table("indicator_words.tsv"))
 _GENERIC = frozenset(
     "健康 卫生 医疗 服务 建设 管理 水平 比例 机构 人口 全区 全市 全县 规划 目标 发展 达到 体系 能力 工作 人员 中心 "
     "医院 数量 提升 提高 以上 以下 多少 指标 要求 国家 省级 市级 区级 县级 每千 每万 每千人口 每万人口".split()

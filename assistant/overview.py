@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from . import route
+from . import handlers, route
 from .answer import ABSTAIN_TEXT, ABSTAIN_TEXT_EN, ASKS_FIGURE, Answer, Citation, asked_unit, is_english
 from .chunking import Chunk, sentences
 from .formatting import sources
@@ -53,7 +53,7 @@ def is_overview(question: str) -> bool:
     q = question.strip()
     if not (OVERVIEW_Q.search(q) or _bare_topic(q)):
         return False  # most questions: the cheap test first
-    if route.classify(q) != "passage" or route.LOCATE_Q.search(q) or route.MULTI_Q.search(q):
+    if handlers.classify(q) != "passage" or route.LOCATE_Q.search(q) or route.MULTI_Q.search(q):
         return False
     if asked_years(q) or ASKS_FIGURE.search(q) or asked_unit(q) or NOT_OVERVIEW_Q.search(OVERVIEW_Q.sub(" ", q)):
         return False

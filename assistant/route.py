@@ -83,21 +83,6 @@ def unglue(question: str) -> str:
     return _DOC_GLUE.sub(r"\1 ", question)
 
 
-def classify(question: str) -> str:
-    """meta | duty | unit_tasks | compare | target | passage — from the question's own wording."""
-    if META_Q.search(question):
-        return "meta"
-    if UNIT_TASKS_Q.search(question):
-        return "unit_tasks"
-    if DUTY_Q.search(question) and not NOT_DUTY_Q.search(question):
-        return "duty"
-    if COMPARE_Q.search(question) and TARGET_Q.search(question):
-        return "compare"
-    if TARGET_Q.search(question):
-        return "target"
-    return "passage"
-
-
 MULTI_Q = re.compile(r"分别|[？?].+[？?]|[，,；;].*(多少|几)|\band\b.*\b(what|how)\b|以及", re.I)
 
 
@@ -306,7 +291,7 @@ def answer_targets(query: str, kind: str, targets: list[Target], plan_order: lis
 PART_SPLIT = re.compile(r"以及|和|与|及|、")
 MIN_PART_CHARS = 3  # a part shorter than this once filler is gone is a modifier ("高血压、糖尿病…"), not a subject
 # what an indicator name ends in: a part that does not is context ("指标表里"), not a second subject
-MEASURE_END = re.compile(r"(数|率|比|比例|比重|占比|寿命|水平|床位|人员|医生|医师|护士|药师|托位|名额|时间|面积|半径|人次)$")
+MEASURE_END = re.compile(r"(数|率|比|比例|比重|占比|寿命|水平|等级|评级|级别|床位|人员|医生|医师|护士|药师|托位|名额|时间|面积|半径|人次)$")
 
 
 def parts_of(question: str) -> list[str]:

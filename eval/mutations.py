@@ -27,20 +27,20 @@ def _swap_target_and_baseline():
 
 
 def _duty_note_of_top_hit():
-    from assistant import core, route
+    from assistant import handlers, route
 
-    structured = core.Assistant._structured
+    answer = handlers.Duty.answer
 
-    def top_hit(self, kind, q, query, plan_ids, hits):
-        if kind == "duty" and hits:
-            c = self.chunks[hits[0].row]
-            for d in self.duties:
+    def top_hit(self, a, asked):
+        if asked.hits:
+            c = a.chunks[asked.hits[0].row]
+            for d in a.duties:
                 if d.plan == c.plan and (d.section == c.section or c.start <= d.start < c.end):
-                    title = self._plan[d.plan].title
-                    return route.Reply("duty", (f"《{title}》{route.duty_line(d)}[1]",), (route.note_span(d, self._by_plan),))
-        return structured(self, kind, q, query, plan_ids, hits)
+                    title = a._plan[d.plan].title
+                    return route.Reply("duty", (f"《{title}》{route.duty_line(d)}[1]",), (route.note_span(d, a._by_plan),))
+        return answer(self, a, asked)
 
-    core.Assistant._structured = top_hit
+    handlers.Duty.answer = top_hit
 
 
 def _place_without_plan_searches_all():
@@ -98,9 +98,9 @@ def _no_named_facility_check():
 
 
 def _no_amount_unit_check():
-    from assistant import answer, core
+    from assistant import answer, core, handlers
 
-    answer.gives_amount = core.gives_amount = lambda text, unit: True
+    answer.gives_amount = core.gives_amount = handlers.gives_amount = lambda text, unit: True
 
 
 def _no_amount_subject_check():
@@ -152,6 +152,28 @@ def _note_only(self, answer, plan_ids, every):
         self.ask = ask
 
 
+def _part_unit_not_checked():
+    from assistant import core
+
+    core.gives_amount = lambda text, unit: True  # core reads it only where a part's answer is checked
+
+
+def _facility_project_reordered():
+    from assistant import core, verify
+
+    names_in = verify.names_in
+
+    def any_project(name, text):  # the facility exception removed: every 项目's words may be reordered
+        import jieba
+
+        if names_in(name, text):
+            return True
+        words = [w for w in jieba.lcut(name) if w.strip()] if name.endswith(verify._ITEM) else []
+        return bool(words) and any(all(w in clause for w in words) for clause in verify._CLAUSE.split(text))
+
+    verify.names_in = core.names_in = any_project
+
+
 def _english_places_ignored():
     from assistant import scope
 
@@ -172,6 +194,8 @@ MUTATIONS = {
     "no-amount-unit-check": _no_amount_unit_check,
     "no-amount-subject-check": _no_amount_subject_check,
     "no-every-question-check": _no_every_question_check,
+    "part-unit-not-checked": _part_unit_not_checked,
+    "facility-project-reordered": _facility_project_reordered,
     "english-places-ignored": _english_places_ignored,
     "paragraph-year-decides": _paragraph_year_decides,
     "no-prose-of-year": _no_prose_of_year,

@@ -6,6 +6,8 @@ the real index of the corpus plans and the style fixtures (conftest).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.places import find_places, find_places_en, place_of
@@ -218,10 +220,14 @@ RULES = [
     ("乐山市市中区规划哪一节讲健康城市建设？", False, "第六节加快推进健康城市建设"),  # locate: from headings
     ("福山区规划里讲负压救护车比例的是哪一条任务？", False, "4. 强化公共卫生事件应急救援"),  # locate: by passage
     ("区医保局在福山区“加强职业健康保护”这项任务里具体负责什么？", True, "该任务未列区医保局"),  # a named task
+    ("健康张店意见里“打造张店品牌赛事”这条，区民政局承担什么责任？", True, "该任务未列区民政局"),  # 这条 no topic
+    ("健康张店意见里“全面实行智慧医疗”这条，区大数据中心负责什么？", False, "区大数据中心"),
     ("福山区和芝罘区到2025年每千人口注册护士数目标分别是多少？", False, "规划库中没有芝罘区的规划"),  # a sibling
     ("每千人口公共卫生人员数，福山、张店、济宁的2025年目标分别是多少？", False, "1.28"),  # short names
     ("福山区2025年每千人口注册护士数和每千人口卫生技术人员数分别是多少？", True, "未提及“每千人口卫生技术人员数”"),
     ("福山区2025年婴儿死亡率和孕产妇死亡率分别是多少？", False, "5.6"),  # multi-part, both stated
+    ("张店区到2025年二级医院电子病历评级和远程医疗评级分别要达到几级？", True, "未提及“远程医疗评级”"),  # a rating
+    ("张店区到2025年二级医院电子病历评级和智慧服务评级分别要达到几级？", False, "智慧服务评级达到3级以上"),
     ("张店区规划里马尚中心卫生院新院区要建设吗？", False, "马尚中心卫生院"),  # a town the plan names
     ("张店区规划里南定镇卫生院新院区要建设吗？", True, "南定"),  # a town it does not: not another town's line
     ("济宁市规划中邹城市千泉老年病专科医院属于什么项目？", False, "医养结合重点项目"),  # a county inside the plan
@@ -340,10 +346,39 @@ def test_lines_of_several_plans_each_name_their_plan(assistant, question):
 
 
 def test_measure_words_come_from_one_table():
-    from assistant.route import classify
+    from assistant.handlers import classify
 
     assert classify("三级医院平均住院日压到几天") == "target"
     assert classify("鼓励哪几家社区卫生服务中心加入医联体") == "passage"  # which ones, not how many
+
+
+_WORDS = [ln.split("\t") for ln in __import__("assistant.vocab", fromlist=["table"]).table("indicator_words.tsv")]
+
+
+@pytest.mark.parametrize("word, alias, question, indicator", _WORDS, ids=[w[0] for w in _WORDS])
+def test_each_user_word_finds_its_indicator(word, alias, question, indicator):
+    from assistant.facts import Target
+    from assistant.indicators import match_indicator
+
+    targets = [Target("p", name, "1") for name in dict.fromkeys(w[3] for w in _WORDS)]
+    assert re.search(word, question) and alias in indicator  # the row's example uses its own word
+    assert match_indicator(question, targets)[0].indicator == indicator
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("阿坝州卫生健康规划的文号是什么？谁印发的？", "meta"),  # 谁 beside 文号 asks the issuer, not a task's lead
+    ("州医保局牵头了哪些任务？", "unit_tasks"),  # 牵头 with 哪些任务 lists a unit's tasks
+    ("谁牵头建设县域医共体？", "duty"),
+    ("哪家医院牵头组建专科联盟？", "passage"),  # 哪家医院 asks a facility, not a department
+    ("各区每千人口床位数分别要达到多少？", "compare"),
+    ("每千人口床位数要达到多少？", "target"),
+    ("规划对中医药传承有什么安排？", "passage"),
+])
+def test_the_first_handler_that_matches_decides_the_kind(question, kind):
+    from assistant.handlers import HANDLERS, classify
+
+    assert classify(question) == kind
+    assert HANDLERS[-1].matches(question)  # Passage answers whatever no other handler takes
 
 
 def test_hyphenated_english_words_and_family_doctors():
@@ -373,3 +408,11 @@ def test_english_and_asks_two_things():
     terms = chinese_terms("targets for infant mortality and neonatal mortality")
     assert terms == "婴儿死亡率和新生儿死亡率" and len(parts_of(terms)) == 2
     assert "和" not in chinese_terms("Who leads disease prevention and control?")  # one subject
+
+
+@pytest.mark.parametrize("english", ["the systematic management rate of children under 3",
+                                     "children under three systematic management rate"])
+def test_a_specific_english_phrase_wins_over_its_general_part(english):
+    from assistant.glossary import chinese_terms
+
+    assert chinese_terms(english) == "3岁以下儿童系统管理率"  # not the bare 系统管理率, which 孕产妇 shares
