@@ -192,6 +192,13 @@ class Assistant:
         df, docs = self._lexicon.weights_df(plan_ids)
         return query_weights(tokens, df, docs)
 
+    def _subject_weights(self, about: str, plan_ids: list[str]) -> dict[str, float]:
+        """Weights of the words that say what a section or task is about: words every plan in scope has in
+        its title ("健康张店意见里", "卫生健康规划中") name the plan, not the subject."""
+        titles = [_flat(self._plan[p].title) for p in plan_ids or self._plan]
+        weights = self._weights(self._topic_tokens(about, plan_ids), plan_ids)
+        return {t: w for t, w in weights.items() if not all(_flat(t) in title for title in titles)}
+
     # -- answering -------------------------------------------------------------------------
 
     def check_question(self, question: str) -> str:
@@ -303,9 +310,7 @@ class Assistant:
         quoted from its opening in the body; only a section the body lacks (a file with the 目录 and part
         of the body) is answered from its 目录 line, with the chapter path the 目录 gives."""
         about = route.LOCATE_Q.sub(" ", query)  # "哪一节", "在哪里讲" say what is asked, not the topic
-        weights = self._weights(self._topic_tokens(about, plan_ids), plan_ids)
-        titles = [_flat(self._plan[p].title) for p in plan_ids or self._plan]  # "卫生健康规划里" names the plan
-        weights = {t: w for t, w in weights.items() if not all(_flat(t) in title for title in titles)}
+        weights = self._subject_weights(about, plan_ids)
         total = sum(weights.values())
         if not total:
             return None

@@ -57,7 +57,7 @@ def _duty_reply(a: Assistant, asked: Asked, titled: bool = False) -> route.Reply
     unit = route.unit_named(a._place_free(asked.query, plan_ids), duties)
     about = asked.query.replace(unit, " ") if unit else asked.query  # the task's topic, without the asked unit
     about = route.PLAN_PERIOD.sub(" ", route.UNIT_TASKS_Q.sub(" ", about))
-    weights = a._weights(a._topic_tokens(about, plan_ids), plan_ids)
+    weights = a._subject_weights(about, plan_ids)
     return route.answer_duty(weights, duties, _titles(a), a._by_plan, a.texts, unit,
                              a._place_free(about, plan_ids), titled)
 

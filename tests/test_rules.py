@@ -171,6 +171,7 @@ def test_words_that_are_no_modifier_do_not_conflict(question, indicator):
     ("公卫医师配几名", "配备公共卫生医师", []),  # an abbreviation of what the plan writes out
     ("长护险试点", "推进长期护理保险试点", []),
     ("病人满意度", "患者满意度", []),  # a user's word and the plan's word
+    ("急救中心何时建成投用", "2024年底前急救中心建成启用", []),  # 投用 is what people say for 启用
     ("规划里地铁站点配置", "加强急救站点配置", ["地铁"]),
     ("殡葬改革有什么要求", "深化医药卫生体制改革", ["殡葬"]),  # a task named by a verb
     ("门楼卫生院", "门诊楼建设，乡镇卫生院", ["门楼"]),  # a common word is never read as an abbreviation
@@ -178,6 +179,15 @@ def test_words_that_are_no_modifier_do_not_conflict(question, indicator):
 ])
 def test_topic_presence_forgives_phrasing_not_topics(question, plan, absent):
     assert absent_terms(question, [plan]) == absent
+
+
+@pytest.mark.parametrize("word", sorted(__import__("assistant.verify", fromlist=["SYNONYMS"]).SYNONYMS))
+def test_each_synonym_row_lets_the_plans_word_stand_for_the_users(word):
+    from assistant.verify import SYNONYMS
+
+    for plan_word in SYNONYMS[word]:
+        assert used(word, f"规划提出{plan_word}的要求"), plan_word
+    assert not used(word, "规划提出其他要求")
 
 
 def test_abbreviations_and_synonyms_are_used():
@@ -222,6 +232,8 @@ RULES = [
     ("区医保局在福山区“加强职业健康保护”这项任务里具体负责什么？", True, "该任务未列区医保局"),  # a named task
     ("健康张店意见里“打造张店品牌赛事”这条，区民政局承担什么责任？", True, "该任务未列区民政局"),  # 这条 no topic
     ("健康张店意见里“全面实行智慧医疗”这条，区大数据中心负责什么？", False, "区大数据中心"),
+    ("健康张店意见中，区总工会是哪一项任务的责任单位？", False, "25.打造张店品牌赛事"),  # 健康 names the plan
+    ("福山区中医药服务体系建设都由谁牵头？又有谁参与？", False, "29. 健全完善中医药服务体系"),  # 都, 又: no topic
     ("福山区和芝罘区到2025年每千人口注册护士数目标分别是多少？", False, "规划库中没有芝罘区的规划"),  # a sibling
     ("每千人口公共卫生人员数，福山、张店、济宁的2025年目标分别是多少？", False, "1.28"),  # short names
     ("福山区2025年每千人口注册护士数和每千人口卫生技术人员数分别是多少？", True, "未提及“每千人口卫生技术人员数”"),
@@ -416,3 +428,11 @@ def test_a_specific_english_phrase_wins_over_its_general_part(english):
     from assistant.glossary import chinese_terms
 
     assert chinese_terms(english) == "3岁以下儿童系统管理率"  # not the bare 系统管理率, which 孕产妇 shares
+
+
+@pytest.mark.parametrize("english, chinese", [("electronic medical records", "电子病历"), ("EMR rating", "电子病历 评级 级"),
+                                              ("resident electronic health records", "电子健康档案")])
+def test_medical_records_and_health_records_are_different_things(english, chinese):
+    from assistant.glossary import chinese_terms
+
+    assert chinese_terms(english) == chinese  # both together would make every passage need both
