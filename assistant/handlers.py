@@ -111,8 +111,8 @@ class Target:
 
     kind = "target"
 
-    def matches(self, question: str) -> bool:
-        return bool(route.TARGET_Q.search(question))
+    def matches(self, question: str) -> bool:  # a bare indicator name ("每万人口专科医生数") asks its figure
+        return bool(route.TARGET_Q.search(question) or route.MEASURE_END.search(route.topic_chars(question)))
 
     def answer(self, a: Assistant, asked: Asked) -> route.Reply | None:
         plan_ids = list(asked.plan_ids)

@@ -220,6 +220,8 @@ RULES = [
     ("福山区2020年每千人口注册护士数是多少？", False, "2.57"),
     ("福山区每万人口专科医生数的目标是多少？", True, "最接近的指标"),  # indicator identity
     ("福山区到2025年每万人口全科医生数要达到多少？", False, "4人"),
+    ("鹿城区每千人口中医护士数", True, "最接近的指标"),  # a bare indicator name asks its figure: same checks
+    ("鹿城区每千人口注册护士数", False, "每千人口注册护士数：2025年目标"),
     ("福山区地铁建设由哪个部门牵头？", True, "地铁"),  # topic presence
     ("福山区规划对医美机构监管有什么要求？", True, "医美"),
     ("福山区的智慧医疗由哪个部门牵头，哪些部门参与？", False, "区医保局"),  # the task that covers the topic
