@@ -50,10 +50,14 @@ def _in_scope(a: Assistant, asked: Asked) -> set[str]:
     return set(asked.plan_ids) or {p.id for p in a.plans}
 
 
-def _duty_reply(a: Assistant, asked: Asked, titled: bool = False) -> route.Reply | None:
+def _scoped_duties(a: Assistant, asked: Asked) -> list:
+    scoped = _in_scope(a, asked)
+    return [d for d in a.duties if d.plan in scoped]
+
+
+def _duty_reply(a: Assistant, asked: Asked, duties: list, titled: bool = False) -> route.Reply | None:
     """The duty answer for the task the question's topic names, checking a unit the question names."""
     plan_ids = list(asked.plan_ids)
-    duties = [d for d in a.duties if d.plan in _in_scope(a, asked)]
     unit = route.unit_named(a._place_free(asked.query, plan_ids), duties)
     about = asked.query.replace(unit, " ") if unit else asked.query  # the task's topic, without the asked unit
     about = route.PLAN_PERIOD.sub(" ", route.UNIT_TASKS_Q.sub(" ", about))
@@ -84,8 +88,8 @@ class UnitTasks:
         return bool(route.UNIT_TASKS_Q.search(question))
 
     def answer(self, a: Assistant, asked: Asked) -> route.Reply | None:
-        duties = [d for d in a.duties if d.plan in _in_scope(a, asked)]
-        return (_duty_reply(a, asked, titled=True)
+        duties = _scoped_duties(a, asked)
+        return (_duty_reply(a, asked, duties, titled=True)
                 or route.answer_unit_tasks(asked.q, duties, _titles(a), a._by_plan))
 
 
@@ -98,12 +102,12 @@ class Duty:
         return bool(route.DUTY_Q.search(question)) and not route.NOT_DUTY_Q.search(question)
 
     def answer(self, a: Assistant, asked: Asked) -> route.Reply | None:
-        scoped = _in_scope(a, asked)
-        if (asked.plan_ids and not any(d.plan in scoped for d in a.duties)
-                and not any(a._states_duties(p) for p in asked.plan_ids)):
-            names = "、".join(f"《{_titles(a)[p]}》" for p in asked.plan_ids)  # only a plan that words no duty
+        duties = _scoped_duties(a, asked)
+        if asked.plan_ids and not duties and not any(a._states_duties(p) for p in asked.plan_ids):
+            titles = _titles(a)
+            names = "、".join(f"《{titles[p]}》" for p in asked.plan_ids)  # only a plan that words no duty
             return route.Reply("duty", (f"{names}未列明各项任务的牵头或责任部门。",), (), abstained=True)
-        return _duty_reply(a, asked)
+        return _duty_reply(a, asked, duties)
 
 
 class Target:

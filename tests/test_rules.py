@@ -13,6 +13,7 @@ import pytest
 from assistant.places import find_places, find_places_en, place_of
 from assistant.route import unglue
 from assistant.verify import (
+    SYNONYMS,
     absent_terms,
     asked_years,
     modifier_conflict,
@@ -23,6 +24,7 @@ from assistant.verify import (
     states_year,
     used,
 )
+from assistant.vocab import table
 from eval.runner import body
 
 
@@ -181,10 +183,8 @@ def test_topic_presence_forgives_phrasing_not_topics(question, plan, absent):
     assert absent_terms(question, [plan]) == absent
 
 
-@pytest.mark.parametrize("word", sorted(__import__("assistant.verify", fromlist=["SYNONYMS"]).SYNONYMS))
+@pytest.mark.parametrize("word", sorted(SYNONYMS))
 def test_each_synonym_row_lets_the_plans_word_stand_for_the_users(word):
-    from assistant.verify import SYNONYMS
-
     for plan_word in SYNONYMS[word]:
         assert used(word, f"规划提出{plan_word}的要求"), plan_word
     assert not used(word, "规划提出其他要求")
@@ -368,7 +368,7 @@ def test_measure_words_come_from_one_table():
     assert classify("鼓励哪几家社区卫生服务中心加入医联体") == "passage"  # which ones, not how many
 
 
-_WORDS = [ln.split("\t") for ln in __import__("assistant.vocab", fromlist=["table"]).table("indicator_words.tsv")]
+_WORDS = [ln.split("\t") for ln in table("indicator_words.tsv")]
 
 
 @pytest.mark.parametrize("word, alias, question, indicator", _WORDS, ids=[w[0] for w in _WORDS])
